@@ -1,0 +1,62 @@
+using AuditExport.Ingest;
+using AuditExport.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AuditExport.Hosting;
+
+/// <summary>
+/// The custom handler: an ASP.NET Core app the Functions host starts and calls on 127.0.0.1 at
+/// FUNCTIONS_CUSTOMHANDLER_PORT. Non-HTTP triggers arrive as POST /{FunctionName}; HTTP functions are
+/// proxied as plain requests under /api.
+/// </summary>
+public static class HandlerApp
+{
+    public const string PortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
+    public const int DefaultPort = 7072;
+    public const long MaxInvocationBytes = 256L * 1024 * 1024;
+
+    /// <param name="configure">Test seam: replace services (clock, storage pipeline policies) before the app is built.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        var port = builder.Configuration.GetValue(PortVariable, DefaultPort);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(System.Net.IPAddress.Loopback, port); // loopback only: the host is the only caller
+            kestrel.Limits.MaxRequestBodySize = MaxInvocationBytes;
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        AddServices(builder.Services, builder.Configuration);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapGet("/api/health", () => Results.Json(new { status = "healthy", version = typeof(HandlerApp).Assembly.GetName().Version?.ToString() }));
+        app.MapPost($"/{IngestAuditEventsFunction.Name}", IngestAuditEventsFunction.InvokeAsync);
+        return app;
+    }
+
+    public static void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(StorageConnectionSettings.Read(configuration));
+        services.AddSingleton<StorageClientOptions>();
+        services.AddSingleton<ITableClient>(sp => new AzureTableClient(sp.GetRequiredService<StorageConnection>(), sp.GetRequiredService<StorageClientOptions>()));
+        services.AddSingleton<IBlobClient>(sp => new AzureBlobClient(sp.GetRequiredService<StorageConnection>(), sp.GetRequiredService<StorageClientOptions>()));
+        services.AddSingleton(IngestOptions.FromConfiguration(configuration));
+        services.AddSingleton<IngestStorageInitializer>();
+        services.AddSingleton<QuarantineStore>();
+        services.AddSingleton<IngestService>();
+    }
+}

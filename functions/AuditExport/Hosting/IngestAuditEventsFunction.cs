@@ -1,0 +1,40 @@
+using AuditExport.Ingest;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace AuditExport.Hosting;
+
+/// <summary>
+/// The Event Hub trigger (functions/IngestAuditEvents/function.json). Answers 2xx only when every event is
+/// stored or quarantined; any failure answers 500 so the host retries the batch.
+/// </summary>
+public static class IngestAuditEventsFunction
+{
+    public const string Name = "IngestAuditEvents";
+    public const string BindingName = "events";
+
+    public static async Task<IResult> InvokeAsync(InvocationRequest invocation, IngestService ingest, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(Name);
+        var logs = new List<string>();
+        try
+        {
+            var batch = EventHubInvocationReader.Read(invocation.Data, invocation.Metadata, BindingName, logs);
+            var summary = await ingest.IngestAsync(batch, cancellationToken);
+            logs.Add(summary.ToString());
+            logger.LogInformation("{Summary}", summary.ToString());
+            if (summary.Quarantined > 0)
+            {
+                logger.LogWarning("{Count} events quarantined from partition {Partition}", summary.Quarantined, summary.SourcePartition ?? "-");
+            }
+            return Results.Json(new InvocationResponse { Logs = logs, ReturnValue = summary }, HandlerJson.Options);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var message = $"Ingest failed, the batch will be retried: {e.GetType().Name}: {e.Message}";
+            logger.LogError(e, "Ingest failed; answering 500 so the host retries the batch");
+            logs.Add(message);
+            return Results.Json(new InvocationResponse { Logs = logs }, HandlerJson.Options, statusCode: StatusCodes.Status500InternalServerError);
+        }
+    }
+}

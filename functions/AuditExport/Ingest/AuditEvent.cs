@@ -1,0 +1,7 @@
+namespace AuditExport.Ingest;
+
+/// <summary>An event that passed validation: its original bytes and what was read from them.</summary>
+public sealed record AuditEvent(ReadOnlyMemory<byte> Raw, string Id, DateTimeOffset Timestamp, int ElementIndex, int ItemIndex);
+
+/// <summary>Input that cannot be stored as an event: kept with the reason and where it came from.</summary>
+public sealed record RejectedInput(ReadOnlyMemory<byte> Raw, string Reason, int ElementIndex, int ItemIndex);

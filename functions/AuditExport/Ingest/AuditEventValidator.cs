@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Text.Unicode;
+
+namespace AuditExport.Ingest;
+
+/// <summary>
+/// Decides whether the bytes of one JSON object are a storable audit event: valid UTF-8 JSON within the
+/// size limit, a non-empty string <c>id</c>, and a timestamp from <c>eventTimestamp</c>,
+/// <c>receivedTimestamp</c> or legacy <c>dateTime</c> (ISO-8601 with any offset, or epoch milliseconds as
+/// a number or string). Only those fields are read; the rest of the event is kept as it is.
+/// </summary>
+public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider clock)
+{
+    public const int MaxIdLength = 1024;
+    public const int MaxDepth = 64;
+    public static readonly DateTimeOffset EarliestTimestamp = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromDays(1);
+    private static readonly string[] TimestampFields = ["eventTimestamp", "receivedTimestamp", "dateTime"];
+
+    public int MaxEventBytes => maxEventBytes;
+
+    /// <summary>Null when valid; otherwise the reason, specific enough for an operator to act on.</summary>
+    public string? Validate(ReadOnlySpan<byte> raw, out string id, out DateTimeOffset timestamp)
+    {
+        id = "";
+        timestamp = default;
+        if (raw.Length > maxEventBytes)
+        {
+            return $"event is {raw.Length} bytes; the limit (MaxEventBytes) is {maxEventBytes}";
+        }
+        if (!Utf8.IsValid(raw))
+        {
+            return "event is not valid UTF-8";
+        }
+
+        string? idValue = null;
+        var idSeen = false;
+        var timestampValues = new Dictionary<string, JsonElement>();
+        try
+        {
+            var reader = new Utf8JsonReader(raw, new JsonReaderOptions { MaxDepth = MaxDepth });
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return $"event is a JSON {Describe(reader.TokenType)}, not an object";
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                if (name == "id")
+                {
+                    if (idSeen)
+                    {
+                        return "event has more than one 'id' property";
+                    }
+                    idSeen = true;
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return $"'id' is a JSON {Describe(reader.TokenType)}, not a string";
+                    }
+                    idValue = reader.GetString();
+                }
+                else if (Array.IndexOf(TimestampFields, name) >= 0)
+                {
+                    if (timestampValues.ContainsKey(name))
+                    {
+                        return $"event has more than one '{name}' property";
+                    }
+                    timestampValues[name] = JsonElement.ParseValue(ref reader);
+                    continue;
+                }
+                reader.Skip();
+            }
+            while (reader.Read())
+            {
+                // Reading to the end makes the reader check what follows the object.
+            }
+        }
+        catch (JsonException e)
+        {
+            return DescribeJsonError(e);
+        }
+        catch (InvalidOperationException e)
+        {
+            return "event text cannot be decoded: " + e.Message;
+        }
+
+        if (!idSeen)
+        {
+            return "event has no 'id'";
+        }
+        if (string.IsNullOrWhiteSpace(idValue))
+        {
+            return "'id' is empty";
+        }
+        if (idValue.Length > MaxIdLength)
+        {
+            return $"'id' is {idValue.Length} characters; the limit is {MaxIdLength}";
+        }
+        if (idValue.Any(char.IsControl))
+        {
+            return "'id' contains control characters";
+        }
+
+        var field = TimestampFields.FirstOrDefault(timestampValues.ContainsKey);
+        if (field is null)
+        {
+            return "event has no timestamp (eventTimestamp, receivedTimestamp or dateTime)";
+        }
+        var reason = ReadTimestamp(field, timestampValues[field], out timestamp);
+        if (reason is not null)
+        {
+            return reason;
+        }
+        id = idValue;
+        return null;
+    }
+
+    private string? ReadTimestamp(string field, JsonElement value, out DateTimeOffset timestamp)
+    {
+        timestamp = default;
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Number:
+                if (!value.TryGetInt64(out var number))
+                {
+                    return $"'{field}' {Shorten(value.GetRawText())} is not a whole number of epoch milliseconds";
+                }
+                return FromEpochMilliseconds(field, number, out timestamp);
+            case JsonValueKind.String:
+                var text = value.GetString()!;
+                if (EpochDigits().IsMatch(text))
+                {
+                    return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms)
+                        ? FromEpochMilliseconds(field, ms, out timestamp)
+                        : $"'{field}' {Shorten(text)} is out of range";
+                }
+                if (!TryParseIso8601(text, out timestamp))
+                {
+                    return $"'{field}' \"{Shorten(text)}\" is neither ISO-8601 nor epoch milliseconds";
+                }
+                return CheckRange(field, text, timestamp);
+            default:
+                return $"'{field}' is a JSON {value.ValueKind.ToString().ToLowerInvariant()}, not a timestamp";
+        }
+    }
+
+    private string? FromEpochMilliseconds(string field, long ms, out DateTimeOffset timestamp)
+    {
+        timestamp = default;
+        if (ms < EarliestTimestamp.ToUnixTimeMilliseconds())
+        {
+            var hint = ms > 0 && ms < 100_000_000_000 ? " (epoch seconds instead of milliseconds?)" : "";
+            return $"'{field}' {ms} is before {EarliestTimestamp:yyyy-MM-dd}{hint}";
+        }
+        if (ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return $"'{field}' {ms} is out of range";
+        }
+        timestamp = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        return CheckRange(field, ms.ToString(CultureInfo.InvariantCulture), timestamp);
+    }
+
+    private string? CheckRange(string field, string text, DateTimeOffset timestamp)
+    {
+        if (timestamp < EarliestTimestamp)
+        {
+            return $"'{field}' {Shorten(text)} is before {EarliestTimestamp:yyyy-MM-dd}";
+        }
+        if (timestamp > clock.GetUtcNow() + MaxFutureSkew)
+        {
+            return $"'{field}' {Shorten(text)} is more than {MaxFutureSkew.TotalHours:0} hours in the future";
+        }
+        return null;
+    }
+
+    /// <summary>ISO-8601 date-time; offset optional (UTC assumed); fractions beyond 100 ns are truncated.</summary>
+    internal static bool TryParseIso8601(string text, out DateTimeOffset value)
+    {
+        value = default;
+        var match = Iso8601().Match(text);
+        if (!match.Success)
+        {
+            return false;
+        }
+        var fraction = match.Groups["fraction"].Value;
+        if (fraction.Length > 8)
+        {
+            text = text.Remove(match.Groups["fraction"].Index + 8, fraction.Length - 8); // '.' plus 7 digits
+        }
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+
+    private static string DescribeJsonError(JsonException e)
+    {
+        if (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"JSON nesting is deeper than {MaxDepth} levels";
+        }
+        var where = e.BytePositionInLine is long pos ? $" at byte {pos}" : "";
+        var what = e.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.', ' ');
+        return $"invalid JSON{where}: {what}";
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString().ToLowerInvariant(),
+    };
+
+    private static string Shorten(string text) => text.Length > 64 ? text[..64] + "…" : text;
+
+    [GeneratedRegex(@"^-?\d+$")]
+    private static partial Regex EpochDigits();
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(?<fraction>\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?$")]
+    private static partial Regex Iso8601();
+}

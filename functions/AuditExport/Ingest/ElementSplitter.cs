@@ -1,0 +1,175 @@
+using System.Text.Json;
+
+namespace AuditExport.Ingest;
+
+/// <summary>
+/// Splits one delivered element into events. An element is one JSON object, a JSON array of objects,
+/// or JSON Lines (one object per line; blank lines ignored). Each resulting event is validated;
+/// whatever cannot be an event is rejected with a reason and its position (element, item).
+/// </summary>
+public sealed class ElementSplitter(AuditEventValidator validator)
+{
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
+
+    public void Split(DeliveredElement element, List<AuditEvent> accepted, List<RejectedInput> rejected)
+    {
+        var item = 0;
+        var body = element.Body.AsMemory();
+        if (element.ReadError is not null)
+        {
+            rejected.Add(new RejectedInput(body, element.ReadError, element.Index, 0));
+            return;
+        }
+        if (body.Span.StartsWith(Utf8Bom))
+        {
+            rejected.Add(new RejectedInput(body, "event starts with a UTF-8 byte order mark", element.Index, 0));
+            return;
+        }
+        if (body.Length >= 2 && (body.Span[0] == 0 || body.Span[1] == 0 || body.Span.StartsWith((byte[])[0xFF, 0xFE]) || body.Span.StartsWith((byte[])[0xFE, 0xFF])))
+        {
+            rejected.Add(new RejectedInput(body, "event is not UTF-8 (looks like UTF-16)", element.Index, 0));
+            return;
+        }
+
+        var trimmed = Trim(body);
+        if (trimmed.Length == 0)
+        {
+            rejected.Add(new RejectedInput(body, "event is empty", element.Index, 0));
+            return;
+        }
+        if (trimmed.Length > validator.MaxEventBytes)
+        {
+            // A message larger than any event may be is not parsed at all (this also bounds a transaction).
+            rejected.Add(new RejectedInput(trimmed, $"message is {trimmed.Length} bytes; the limit (MaxEventBytes) is {validator.MaxEventBytes}", element.Index, 0));
+            return;
+        }
+
+        if (IsSingleJsonValue(trimmed.Span, out var isArray))
+        {
+            AddValue(trimmed, isArray, element.Index, ref item, accepted, rejected);
+            return;
+        }
+        if (trimmed.Span.IndexOf((byte)'\n') >= 0)
+        {
+            foreach (var line in Lines(trimmed))
+            {
+                var lineValue = Trim(line);
+                if (lineValue.Length == 0)
+                {
+                    continue;
+                }
+                var lineIsArray = lineValue.Span[0] == (byte)'[' && IsSingleJsonValue(lineValue.Span, out _);
+                AddValue(lineValue, lineIsArray, element.Index, ref item, accepted, rejected);
+            }
+            return;
+        }
+        AddValue(trimmed, false, element.Index, ref item, accepted, rejected);
+    }
+
+    private void AddValue(ReadOnlyMemory<byte> value, bool isArray, int elementIndex, ref int item,
+        List<AuditEvent> accepted, List<RejectedInput> rejected)
+    {
+        if (!isArray)
+        {
+            AddEvent(value, elementIndex, item++, accepted, rejected);
+            return;
+        }
+        var itemIndexOfArray = 0;
+        foreach (var range in ArrayItems(value.Span))
+        {
+            var itemBytes = value[range];
+            if (itemBytes.Span[0] != (byte)'{')
+            {
+                rejected.Add(new RejectedInput(itemBytes, $"array item {itemIndexOfArray} is not a JSON object", elementIndex, item++));
+            }
+            else
+            {
+                AddEvent(itemBytes, elementIndex, item++, accepted, rejected);
+            }
+            itemIndexOfArray++;
+        }
+        if (itemIndexOfArray == 0)
+        {
+            rejected.Add(new RejectedInput(value, "event is an empty JSON array", elementIndex, item++));
+        }
+    }
+
+    private void AddEvent(ReadOnlyMemory<byte> raw, int elementIndex, int item, List<AuditEvent> accepted, List<RejectedInput> rejected)
+    {
+        var reason = validator.Validate(raw.Span, out var id, out var timestamp);
+        if (reason is null)
+        {
+            accepted.Add(new AuditEvent(raw, id, timestamp, elementIndex, item));
+        }
+        else
+        {
+            rejected.Add(new RejectedInput(raw, reason, elementIndex, item));
+        }
+    }
+
+    private static bool IsSingleJsonValue(ReadOnlySpan<byte> bytes, out bool isArray)
+    {
+        isArray = false;
+        try
+        {
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = AuditEventValidator.MaxDepth });
+            if (!reader.Read())
+            {
+                return false;
+            }
+            isArray = reader.TokenType == JsonTokenType.StartArray;
+            reader.Skip();
+            while (reader.Read())
+            {
+            }
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static List<Range> ArrayItems(ReadOnlySpan<byte> array)
+    {
+        var items = new List<Range>();
+        var reader = new Utf8JsonReader(array, new JsonReaderOptions { MaxDepth = AuditEventValidator.MaxDepth });
+        reader.Read(); // [
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            items.Add(new Range(start, (int)reader.BytesConsumed));
+        }
+        return items;
+    }
+
+    private static IEnumerable<ReadOnlyMemory<byte>> Lines(ReadOnlyMemory<byte> text)
+    {
+        var start = 0;
+        while (start <= text.Length)
+        {
+            var newline = text.Span[start..].IndexOf((byte)'\n');
+            var end = newline < 0 ? text.Length : start + newline;
+            yield return text[start..end];
+            start = end + 1;
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Trim(ReadOnlyMemory<byte> bytes)
+    {
+        var span = bytes.Span;
+        int start = 0, end = span.Length;
+        while (start < end && IsJsonWhitespace(span[start]))
+        {
+            start++;
+        }
+        while (end > start && IsJsonWhitespace(span[end - 1]))
+        {
+            end--;
+        }
+        return bytes[start..end];
+    }
+
+    private static bool IsJsonWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+}

@@ -1,0 +1,241 @@
+using System.Diagnostics;
+using AuditExport.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace AuditExport.Ingest;
+
+/// <summary>
+/// Stores one trigger invocation's events durably, exactly once per delivery:
+/// <list type="bullet">
+/// <item>With (partition, sequence number) from the host, a ledger row per source partition records the
+/// sequence numbers stored; it is updated in the same entity-group transaction as the segments, so a
+/// batch is either stored and recorded, or neither, even when a retry follows a partial write.</item>
+/// <item>Without them, an id marker row per event plays that role, also inside the segment's transaction.</item>
+/// </list>
+/// Bad input is quarantined before anything is recorded. Any storage failure throws: the host retries.
+/// </summary>
+public sealed class IngestService(
+    ITableClient tables,
+    QuarantineStore quarantine,
+    IngestStorageInitializer initializer,
+    IngestOptions options,
+    TimeProvider clock,
+    ILogger<IngestService> logger)
+{
+    public const int MaxConcurrencyAttempts = 5;
+    public static readonly TimeSpan RedeliveryHorizon = TimeSpan.FromDays(1);
+    private const int MaxEventsPerSegmentById = AzureTableClient.MaxTransactionOperations - 1;
+
+    private readonly ElementSplitter _splitter = new(new AuditEventValidator(options.MaxEventBytes, clock));
+
+    public async Task<IngestSummary> IngestAsync(EventHubBatch batch, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        await initializer.EnsureAsync(cancellationToken);
+        var ingestedAt = clock.GetUtcNow();
+        var tally = new Tally();
+
+        if (batch.HasSequenceNumbers)
+        {
+            await IngestSequencedAsync(batch, ingestedAt, tally, cancellationToken);
+        }
+        else
+        {
+            await IngestByIdAsync(batch, ingestedAt, tally, cancellationToken);
+        }
+
+        return new IngestSummary(batch.PartitionId, batch.Elements.Count, tally.Accepted, tally.Duplicates, tally.Quarantined,
+            tally.Segments, tally.Transactions, tally.Partitions.Order(StringComparer.Ordinal).ToList(), stopwatch.ElapsedMilliseconds);
+    }
+
+    private async Task IngestSequencedAsync(EventHubBatch batch, DateTimeOffset ingestedAt, Tally tally, CancellationToken cancellationToken)
+    {
+        var partitionId = batch.PartitionId!;
+        var shard = AuditEventKeys.Shard(partitionId, options.IngestShardCount);
+        var partitionKey = AuditEventKeys.PartitionKey(ingestedAt, shard);
+        var source = AuditEventKeys.SafeKey(partitionId);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var ledger = await ReadLedgerAsync(partitionKey, AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, shard), partitionId, cancellationToken);
+
+            // Elements already stored (earlier delivery) or repeated within this batch are duplicates.
+            var seen = new HashSet<long>();
+            var fresh = batch.Elements.Where(e => !ledger.Ranges.Contains(e.SequenceNumber!.Value) && seen.Add(e.SequenceNumber!.Value)).ToList();
+            var freshIndexes = fresh.Select(e => e.Index).ToHashSet();
+
+            var (accepted, rejected) = Split(fresh);
+            var segments = Pack(accepted, rejected, int.MaxValue);
+            await quarantine.StoreAsync(rejected.Select(r => Quarantined(r, partitionId, batch)).ToList(), ingestedAt, cancellationToken);
+
+            var plan = TransactionPlanner.Plan(segments, reservedOperations: 1, _ => 0);
+            var stored = segments.SelectMany(s => s.Events).Select(e => e.ElementIndex).ToHashSet();
+            var withoutSegments = fresh.Where(e => !stored.Contains(e.Index)).ToList();
+            try
+            {
+                if (plan.Count == 0 && fresh.Count > 0)
+                {
+                    plan.Add([]); // only the ledger: every fresh message was quarantined
+                }
+                for (var t = 0; t < plan.Count; t++)
+                {
+                    var operations = new List<TableOperation>();
+                    foreach (var segment in plan[t])
+                    {
+                        var first = batch.Elements[segment.FirstElement].SequenceNumber;
+                        var last = batch.Elements[segment.LastElement].SequenceNumber;
+                        var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, source, $"{first:D19}.{segment.Events[0].ItemIndex:D5}");
+                        operations.Add(TableOperation.Insert(SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, partitionId, first, last)));
+                        foreach (var element in segment.Events.Select(e => e.ElementIndex).Distinct())
+                        {
+                            ledger.Ranges.Add(batch.Elements[element].SequenceNumber!.Value);
+                        }
+                    }
+                    if (t == 0)
+                    {
+                        withoutSegments.ForEach(e => ledger.Ranges.Add(e.SequenceNumber!.Value));
+                    }
+                    operations.Add(ledger.ToOperation(partitionKey));
+                    var etags = await tables.SubmitTransactionAsync(options.AuditEventsTable, operations, cancellationToken);
+                    ledger.Committed(etags[^1]);
+                    tally.Transactions++;
+                    tally.Segments += plan[t].Count;
+                    tally.Accepted += plan[t].Sum(s => s.Events.Count);
+                    tally.Partitions.Add(partitionKey);
+                }
+                tally.Quarantined += rejected.Count;
+                tally.Duplicates += CountEvents(batch.Elements.Where(e => !freshIndexes.Contains(e.Index)));
+                return;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxConcurrencyAttempts)
+            {
+                // Another instance stored part of this partition's stream meanwhile: read its ledger again.
+                logger.LogWarning("Ledger of partition {Partition} changed concurrently ({Code}); retrying (attempt {Attempt}).", partitionId, e.ErrorCode, attempt);
+            }
+        }
+    }
+
+    private async Task IngestByIdAsync(EventHubBatch batch, DateTimeOffset ingestedAt, Tally tally, CancellationToken cancellationToken)
+    {
+        var (accepted, rejected) = Split(batch.Elements);
+        var checkPreviousMonth = ingestedAt - new DateTimeOffset(ingestedAt.Year, ingestedAt.Month, 1, 0, 0, 0, ingestedAt.Offset) < RedeliveryHorizon;
+
+        // Same id twice in one batch: the first is kept.
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var unique = accepted.Where(e => ids.Add(e.Id)).ToList();
+        tally.Duplicates += accepted.Count - unique.Count;
+
+        await quarantine.StoreAsync(rejected.Select(r => Quarantined(r, batch.PartitionId, batch)).ToList(), ingestedAt, cancellationToken);
+        tally.Quarantined += rejected.Count;
+
+        foreach (var group in unique.GroupBy(e => AuditEventKeys.Shard(e.Id, options.IngestShardCount)))
+        {
+            var partitionKey = AuditEventKeys.PartitionKey(ingestedAt, group.Key);
+            var previousPartitionKey = AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, group.Key);
+            for (var attempt = 1; ; attempt++)
+            {
+                var stored = await FindStoredIdsAsync(group.ToList(), partitionKey, checkPreviousMonth ? previousPartitionKey : null, cancellationToken);
+                var fresh = group.Where(e => !stored.Contains(e.Id)).ToList();
+                var tooLarge = new List<RejectedInput>();
+                var segments = Pack(fresh, tooLarge, MaxEventsPerSegmentById);
+                await quarantine.StoreAsync(tooLarge.Select(r => Quarantined(r, batch.PartitionId, batch)).ToList(), ingestedAt, cancellationToken);
+                try
+                {
+                    foreach (var segment in segments)
+                    {
+                        var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, "id", $"{AuditEventKeys.Hash(segment.Events[0].Id)[..16]}.{segment.Events.Count:D3}");
+                        var operations = new List<TableOperation>
+                        {
+                            TableOperation.Insert(SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, batch.PartitionId ?? "-", null, null)),
+                        };
+                        operations.AddRange(segment.Events.Select(e => TableOperation.Insert(
+                            new TableEntity(partitionKey, AuditEventKeys.IdMarkerRowKey(e.Id)) { ["Segment"] = rowKey })));
+                        await tables.SubmitTransactionAsync(options.AuditEventsTable, operations, cancellationToken);
+                        tally.Transactions++;
+                        tally.Segments++;
+                        tally.Accepted += segment.Events.Count;
+                        tally.Partitions.Add(partitionKey);
+                    }
+                    tally.Duplicates += group.Count() - fresh.Count;
+                    tally.Quarantined += tooLarge.Count;
+                    break;
+                }
+                catch (TableTransactionFailedException e) when (e.Status == 409 && attempt < MaxConcurrencyAttempts)
+                {
+                    logger.LogWarning("An event id in {PartitionKey} was stored concurrently; checking again (attempt {Attempt}).", partitionKey, attempt);
+                }
+            }
+        }
+    }
+
+    private (List<AuditEvent> Accepted, List<RejectedInput> Rejected) Split(IEnumerable<DeliveredElement> elements)
+    {
+        var accepted = new List<AuditEvent>();
+        var rejected = new List<RejectedInput>();
+        foreach (var element in elements)
+        {
+            _splitter.Split(element, accepted, rejected);
+        }
+        return (accepted, rejected);
+    }
+
+    private List<Segment> Pack(IReadOnlyList<AuditEvent> events, List<RejectedInput> rejected, int maxEventsPerSegment)
+    {
+        var tooLarge = new List<AuditEvent>();
+        var segments = new SegmentPacker(options.SegmentTargetBytes, maxEventsPerSegment).Pack(events, tooLarge);
+        rejected.AddRange(tooLarge.Select(e => new RejectedInput(e.Raw,
+            $"event does not fit a storage segment even compressed (limit {SegmentPacker.MaxCompressedBytes} bytes)", e.ElementIndex, e.ItemIndex)));
+        return segments;
+    }
+
+    private static QuarantineStore.Item Quarantined(RejectedInput input, string? partitionId, EventHubBatch batch) =>
+        new(input, partitionId, batch.Elements[input.ElementIndex]);
+
+    private int CountEvents(IEnumerable<DeliveredElement> elements)
+    {
+        var (accepted, rejected) = Split(elements);
+        return accepted.Count + rejected.Count;
+    }
+
+    private async Task<DeliveryLedger> ReadLedgerAsync(string partitionKey, string previousPartitionKey, string partitionId, CancellationToken cancellationToken)
+    {
+        var rowKey = AuditEventKeys.LedgerRowKey(partitionId);
+        var current = await tables.GetEntityAsync(options.AuditEventsTable, partitionKey, rowKey, cancellationToken);
+        if (current is not null)
+        {
+            return new DeliveryLedger(partitionId, SequenceRanges.Parse(current.GetString("Ranges")), current.ETag);
+        }
+        // First batch of the month for this partition: a redelivery may repeat what last month's ledger holds.
+        var previous = await tables.GetEntityAsync(options.AuditEventsTable, previousPartitionKey, rowKey, cancellationToken);
+        return new DeliveryLedger(partitionId, SequenceRanges.Parse(previous?.GetString("Ranges")), null);
+    }
+
+    private async Task<HashSet<string>> FindStoredIdsAsync(List<AuditEvent> events, string partitionKey, string? previousPartitionKey, CancellationToken cancellationToken)
+    {
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (e, ct) =>
+        {
+            var rowKey = AuditEventKeys.IdMarkerRowKey(e.Id);
+            var found = await tables.GetEntityAsync(options.AuditEventsTable, partitionKey, rowKey, ct) is not null
+                || (previousPartitionKey is not null && await tables.GetEntityAsync(options.AuditEventsTable, previousPartitionKey, rowKey, ct) is not null);
+            if (found)
+            {
+                lock (stored)
+                {
+                    stored.Add(e.Id);
+                }
+            }
+        });
+        return stored;
+    }
+
+    private sealed class Tally
+    {
+        public int Accepted;
+        public int Duplicates;
+        public int Quarantined;
+        public int Segments;
+        public int Transactions;
+        public readonly HashSet<string> Partitions = new(StringComparer.Ordinal);
+    }
+}
