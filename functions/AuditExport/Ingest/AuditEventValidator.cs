@@ -197,9 +197,13 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
 
     private static string DescribeJsonError(JsonException e)
     {
-        if (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        if (e.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
         {
             return $"JSON nesting is deeper than {MaxDepth} levels";
+        }
+        if (e.Message.Contains("Expected depth to be zero", StringComparison.Ordinal))
+        {
+            return "invalid JSON: truncated (an object or array is not closed)";
         }
         var where = e.BytePositionInLine is long pos ? $" at byte {pos}" : "";
         var what = e.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.', ' ');

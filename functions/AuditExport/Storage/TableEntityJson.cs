@@ -95,7 +95,10 @@ internal static class TableEntityJson
 
     public static TableEntity Parse(JsonElement json, string? etagFallback = null)
     {
-        var entity = new TableEntity(json.GetProperty("PartitionKey").GetString()!, json.GetProperty("RowKey").GetString()!);
+        // A $select answer may leave the keys out.
+        var entity = new TableEntity(
+            json.TryGetProperty("PartitionKey", out var pk) ? pk.GetString() ?? "" : "",
+            json.TryGetProperty("RowKey", out var rk) ? rk.GetString() ?? "" : "");
         foreach (var property in json.EnumerateObject())
         {
             var name = property.Name;
@@ -107,7 +110,8 @@ internal static class TableEntityJson
                 }
                 continue;
             }
-            var type = json.TryGetProperty(name + "@odata.type", out var t) ? t.GetString() : null;
+            // Timestamp is always Edm.DateTime; some servers omit its annotation.
+            var type = json.TryGetProperty(name + "@odata.type", out var t) ? t.GetString() : name == "Timestamp" ? "Edm.DateTime" : null;
             var value = ReadValue(property.Value, type);
             if (name == "Timestamp" && value is DateTimeOffset ts)
             {

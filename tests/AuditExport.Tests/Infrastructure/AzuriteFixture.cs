@@ -1,0 +1,40 @@
+using AuditExport.LocalHost;
+using AuditExport.Storage;
+
+namespace AuditExport.Tests.Infrastructure;
+
+/// <summary>
+/// One Azurite (Table + Blob, in memory) for the test run, from the repo's pinned npm package.
+/// If it cannot start, every test using it fails with Azurite's own output; nothing is skipped.
+/// </summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    private Emulators? _emulators;
+
+    public string ConnectionString => (_emulators ?? throw new InvalidOperationException("Azurite is not running.")).StorageConnectionString;
+
+    public StorageConnection Connection => StorageConnection.FromConnectionString(ConnectionString);
+
+    public async Task InitializeAsync() => _emulators = await Emulators.StartAsync(azurite: true, s3: false);
+
+    public async Task DisposeAsync()
+    {
+        if (_emulators is not null)
+        {
+            await _emulators.DisposeAsync();
+        }
+    }
+
+    public AzureTableClient TableClient(StorageClientOptions? options = null) => new(Connection, options);
+
+    public AzureBlobClient BlobClient(StorageClientOptions? options = null) => new(Connection, options);
+
+    /// <summary>Each test works in its own tables and containers.</summary>
+    public static string UniqueName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..12];
+}
+
+[CollectionDefinition(Name)]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite";
+}
