@@ -59,7 +59,7 @@ public sealed class AuditEventValidatorTests
     [InlineData("""{"id":"a","eventTimestamp":true}""", "'eventTimestamp' is a JSON true, not a timestamp")]
     [InlineData("""[{"id":"a"}]""", "event is a JSON array, not an object")]
     [InlineData("null", "event is a JSON null, not an object")]
-    [InlineData("""{"id":"a","eventTimestamp":"2026-11-20T08:00:00Z"} {"id":"b"}""", "invalid JSON at byte 51: '{' is invalid after a single JSON value")]
+    [InlineData("""{"id":"a","eventTimestamp":"2026-11-20T08:00:00Z"} {"id":"b"}""", "invalid JSON at byte 51: '{' is invalid after a single JSON value. Expected end of data")]
     [InlineData("{\"id\":\"a\",\"eventTimestamp\":\"2026-11-20T08:00:00Z\"", "invalid JSON: truncated (an object or array is not closed)")]
     public void Rejects_with_a_specific_reason(string json, string expectedReason)
     {
