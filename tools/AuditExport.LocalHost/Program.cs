@@ -4,6 +4,11 @@ using AuditExport.Storage;
 
 // The main job, end to end on this machine: emulators, the handler as its own process, the sample events
 // delivered through IngestAuditEvents exactly as the Functions host delivers them, then what was stored.
+if (args is ["measure-ingest", ..])
+{
+    return await IngestMeasurement.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100_000);
+}
+
 var samples = args.Length > 0 ? args : [Path.Combine(RepositoryLayout.SamplesFolder, "uam-and-legacy.jsonl"), Path.Combine(RepositoryLayout.SamplesFolder, "malformed.jsonl")];
 
 Console.WriteLine("Starting emulators (Azurite, s3rver) ...");
