@@ -1,3 +1,5 @@
+using AuditExport.Configurations;
+using AuditExport.Destinations;
 using AuditExport.Ingest;
 using AuditExport.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -42,6 +44,10 @@ public static class HandlerApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi("/api/openapi.json");
+        ExportConfigurationEndpoints.Map(app);
         app.MapGet("/api/health", () => Results.Json(new { status = "healthy", version = typeof(HandlerApp).Assembly.GetName().Version?.ToString() }));
         app.MapPost($"/{IngestAuditEventsFunction.Name}", IngestAuditEventsFunction.InvokeAsync);
         return app;
@@ -58,5 +64,20 @@ public static class HandlerApp
         services.AddSingleton<IngestStorageInitializer>();
         services.AddSingleton<QuarantineStore>();
         services.AddSingleton<IngestService>();
+
+        services.AddProblemDetails();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Audit export API";
+            document.Info.Description = "Export configurations: where and how often the audit log is exported.";
+            return Task.CompletedTask;
+        }));
+        services.AddSingleton(new EndpointPolicy(configuration.GetValue(EndpointPolicy.SettingName, false)));
+        services.AddSingleton<ConfigurationRequestReader>();
+        services.AddSingleton(_ => SecretProtector.FromSetting(configuration[SecretProtector.SettingName]));
+        services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<ITableClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
+        services.AddSingleton(new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting]));
+        services.AddSingleton<ConnectionTester>();
+        services.AddSingleton<ExportConfigurationService>();
     }
 }

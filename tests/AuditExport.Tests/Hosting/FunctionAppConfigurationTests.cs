@@ -3,6 +3,9 @@ using System.Text.RegularExpressions;
 using AuditExport.Hosting;
 using AuditExport.LocalHost;
 using AuditExport.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AuditExport.Tests.Hosting;
 
@@ -42,13 +45,56 @@ public sealed partial class FunctionAppConfigurationTests
     }
 
     [Fact]
-    public async Task Every_function_folder_has_an_endpoint_in_the_handler()
+    public async Task Every_function_folder_has_an_endpoint_in_the_handler_with_its_route_and_methods()
     {
         await using var handler = await TestHandler.StartAsync(new Dictionary<string, string> { ["AuditStorage"] = "UseDevelopmentStorage=true" });
-        foreach (var function in FunctionFolders())
+        var endpoints = handler.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText!.TrimEnd('/')}"))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        var functions = FunctionFolders().ToList();
+        Assert.True(functions.Count >= 10, $"found only {functions.Count} function folders");
+        foreach (var function in functions)
         {
-            var result = await handler.Host.InvokeAsync(function, new System.Text.Json.Nodes.JsonObject { ["Data"] = new System.Text.Json.Nodes.JsonObject(), ["Metadata"] = new System.Text.Json.Nodes.JsonObject() });
-            Assert.NotEqual(404, result.Status);
+            var binding = ReadJson("functions", function, "function.json").GetProperty("bindings")[0];
+            if (binding.GetProperty("type").GetString() == "httpTrigger")
+            {
+                Assert.Equal("function", binding.GetProperty("authLevel").GetString());
+                var route = "/api/" + binding.GetProperty("route").GetString();
+                foreach (var method in binding.GetProperty("methods").EnumerateArray())
+                {
+                    Assert.True(endpoints.Contains($"{method.GetString()} {route}"), $"{function}: no {method} {route} in the handler");
+                }
+            }
+            else
+            {
+                Assert.True(endpoints.Contains($"POST /{function}"), $"{function}: no POST /{function} invocation endpoint");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task OpenApi_document_describes_every_configuration_route()
+    {
+        await using var handler = await TestHandler.StartAsync(new Dictionary<string, string> { ["AuditStorage"] = "UseDevelopmentStorage=true" });
+        using var http = handler.Http();
+        using var document = JsonDocument.Parse(await http.GetStringAsync("/api/openapi.json"));
+        var paths = document.RootElement.GetProperty("paths");
+
+        Assert.StartsWith("3.", document.RootElement.GetProperty("openapi").GetString());
+        Assert.Equal("Audit export API", document.RootElement.GetProperty("info").GetProperty("title").GetString());
+        foreach (var (path, method) in new[]
+        {
+            ("/api/export-configurations/s3-access-key", "post"), ("/api/export-configurations/s3-assumed-role", "post"),
+            ("/api/export-configurations/adls-sas-token", "post"), ("/api/export-configurations", "get"),
+            ("/api/export-configurations/{id}", "get"), ("/api/export-configurations/{id}", "put"), ("/api/export-configurations/{id}", "delete"),
+            ("/api/export-configurations/{id}/enable", "post"), ("/api/export-configurations/{id}/disable", "post"),
+            ("/api/export-configurations/{id}/test-connection", "post"),
+        })
+        {
+            var item = paths.EnumerateObject().FirstOrDefault(p => p.Name.TrimEnd('/') == path);
+            Assert.True(item.Value.ValueKind == JsonValueKind.Object, $"{path} is not in the document: {string.Join(", ", paths.EnumerateObject().Select(p => p.Name))}");
+            Assert.True(item.Value.TryGetProperty(method, out _), $"{method} {path} is not in the document");
         }
     }
 
@@ -66,6 +112,16 @@ public sealed partial class FunctionAppConfigurationTests
 
         var missing = read.Concat(expressions).Where(name => !sample.Contains(name)).ToList();
         Assert.True(missing.Count == 0, "missing from local.settings.sample.json: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void Settings_sample_values_are_usable_as_they_are()
+    {
+        var values = ReadJson("local.settings.sample.json").GetProperty("Values");
+        var protector = AuditExport.Configurations.SecretProtector.FromSetting(values.GetProperty("SecretProtectionKeys").GetString());
+        Assert.Equal("dev", protector.CurrentKeyId);
+        Assert.Equal("true", values.GetProperty("AllowCustomEndpoints").GetString());
+        AuditExport.Storage.StorageConnection.FromConnectionString(values.GetProperty("AuditStorage").GetString()!);
     }
 
     [GeneratedRegex(@"configuration(?:\[|\.GetValue(?:<\w+>)?\(|\.GetSection\()""(\w+)""")]

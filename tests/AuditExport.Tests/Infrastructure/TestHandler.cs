@@ -3,6 +3,7 @@ using AuditExport.LocalHost;
 using AuditExport.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Tests.Infrastructure;
 
@@ -28,8 +29,10 @@ public sealed class TestHandler : IAsyncDisposable
         var port = Emulators.FreePort();
         var args = settings.Append(new(HandlerApp.PortVariable, port.ToString()))
             .Select(s => $"--{s.Key}={s.Value}").ToArray();
+        var logs = new RecordingLoggerProvider();
         var app = HandlerApp.Build(args, builder =>
         {
+            builder.Logging.AddProvider(logs);
             if (clock is not null)
             {
                 builder.Services.AddSingleton(clock);
@@ -43,25 +46,35 @@ public sealed class TestHandler : IAsyncDisposable
             builder.Services.AddSingleton(options);
         });
         await app.StartAsync();
-        return new TestHandler(app, port);
+        return new TestHandler(app, port) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Logs = logs.Lines };
     }
 
     /// <summary>Settings for a handler whose tables and container are this test's own.</summary>
-    public static Dictionary<string, string> IsolatedSettings(AzuriteFixture azurite, out string eventsTable, out string quarantineTable) =>
+    public static Dictionary<string, string> IsolatedSettings(EmulatorsFixture azurite, out string eventsTable, out string quarantineTable) =>
         IsolatedSettings(azurite.ConnectionString, out eventsTable, out quarantineTable);
 
     public static Dictionary<string, string> IsolatedSettings(string connectionString, out string eventsTable, out string quarantineTable)
     {
-        eventsTable = AzuriteFixture.UniqueName("events");
-        quarantineTable = AzuriteFixture.UniqueName("quarantine");
+        eventsTable = EmulatorsFixture.UniqueName("events");
+        quarantineTable = EmulatorsFixture.UniqueName("quarantine");
         return new Dictionary<string, string>
         {
             ["AuditStorage"] = connectionString,
+            ["ExportConfigurationsTable"] = EmulatorsFixture.UniqueName("configurations"),
+            ["SecretProtectionKeys"] = TestKeys.Current,
+            ["AllowCustomEndpoints"] = "true",
             ["AuditEventsTable"] = eventsTable,
             ["QuarantineTable"] = quarantineTable,
-            ["QuarantineContainer"] = AzuriteFixture.UniqueName("quarantine-"),
+            ["QuarantineContainer"] = EmulatorsFixture.UniqueName("quarantine-"),
         };
     }
+
+    public HttpClient Http() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+
+    public Uri BaseAddress { get; private init; } = null!;
+
+    /// <summary>Every line the handler logged, at every level.</summary>
+    public IReadOnlyCollection<string> Logs { get; private init; } = [];
 
     public async ValueTask DisposeAsync()
     {

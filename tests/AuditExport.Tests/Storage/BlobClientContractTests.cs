@@ -5,11 +5,11 @@ using AuditExport.Tests.Infrastructure;
 namespace AuditExport.Tests.Storage;
 
 /// <summary>The Blob REST client against Azurite.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class BlobClientContractTests(AzuriteFixture azurite)
+[Collection(EmulatorsCollection.Name)]
+public sealed class BlobClientContractTests(EmulatorsFixture azurite)
 {
     private readonly AzureBlobClient _blobs = azurite.BlobClient();
-    private readonly string _container = AzuriteFixture.UniqueName("contract-");
+    private readonly string _container = EmulatorsFixture.UniqueName("contract-");
 
     [Fact]
     public async Task Create_container_is_idempotent_and_put_blob_round_trips_bytes()
@@ -57,7 +57,7 @@ public sealed class BlobClientContractTests(AzuriteFixture azurite)
         await _blobs.CreateContainerIfNotExistsAsync(_container, default);
         Assert.Null(await _blobs.GetBlobAsync(_container, "absent", default));
         var error = await Assert.ThrowsAsync<StorageRequestFailedException>(() =>
-            _blobs.PutBlobAsync(AzuriteFixture.UniqueName("absent-"), "x", new byte[] { 1 }, "text/plain", default));
+            _blobs.PutBlobAsync(EmulatorsFixture.UniqueName("absent-"), "x", new byte[] { 1 }, "text/plain", default));
         Assert.Equal(404, error.Status);
         Assert.Equal("ContainerNotFound", error.ErrorCode);
     }

@@ -4,11 +4,11 @@ using AuditExport.Tests.Infrastructure;
 namespace AuditExport.Tests.Storage;
 
 /// <summary>The Table REST client against Azurite: every operation the app relies on.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class TableClientContractTests(AzuriteFixture azurite)
+[Collection(EmulatorsCollection.Name)]
+public sealed class TableClientContractTests(EmulatorsFixture azurite)
 {
     private readonly AzureTableClient _tables = azurite.TableClient();
-    private readonly string _table = AzuriteFixture.UniqueName("contract");
+    private readonly string _table = EmulatorsFixture.UniqueName("contract");
 
     private async Task<string> CreatedTableAsync()
     {

@@ -4,10 +4,10 @@ using AuditExport.Storage;
 namespace AuditExport.Tests.Infrastructure;
 
 /// <summary>
-/// One Azurite (Table + Blob, in memory) for the test run, from the repo's pinned npm package.
-/// If it cannot start, every test using it fails with Azurite's own output; nothing is skipped.
+/// One Azurite (Table + Blob, in memory) and one s3rver for the test run, from the repo's pinned npm
+/// packages. If one cannot start, every test using them fails with the emulator's own output; nothing is skipped.
 /// </summary>
-public sealed class AzuriteFixture : IAsyncLifetime
+public sealed class EmulatorsFixture : IAsyncLifetime
 {
     private Emulators? _emulators;
 
@@ -15,7 +15,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public StorageConnection Connection => StorageConnection.FromConnectionString(ConnectionString);
 
-    public async Task InitializeAsync() => _emulators = await Emulators.StartAsync(azurite: true, s3: false);
+    public Uri S3Endpoint => (_emulators ?? throw new InvalidOperationException("s3rver is not running.")).S3Endpoint;
+
+    public async Task InitializeAsync() => _emulators = await Emulators.StartAsync(azurite: true, s3: true);
 
     public async Task DisposeAsync()
     {
@@ -34,7 +36,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+public sealed class EmulatorsCollection : ICollectionFixture<EmulatorsFixture>
 {
-    public const string Name = "Azurite";
+    public const string Name = "Emulators";
 }

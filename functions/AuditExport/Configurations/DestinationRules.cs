@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace AuditExport.Configurations;
+
+/// <summary>Naming and format rules of AWS and Azure, checked before anything is stored or contacted.</summary>
+public static partial class DestinationRules
+{
+    public const int MaxPathLength = 512;
+
+    /// <summary>S3 general purpose bucket naming rules.</summary>
+    public static string? CheckBucket(string bucket)
+    {
+        if (bucket.Length is < 3 or > 63)
+        {
+            return "must be 3 to 63 characters long";
+        }
+        if (!BucketCharacters().IsMatch(bucket))
+        {
+            return "may hold only lowercase letters, digits, dots and hyphens, and must begin and end with a letter or digit";
+        }
+        if (bucket.Contains("..") || bucket.Contains(".-") || bucket.Contains("-."))
+        {
+            return "must not contain two adjacent periods or a period next to a hyphen";
+        }
+        if (IPAddress.TryParse(bucket, out _))
+        {
+            return "must not be formatted as an IP address";
+        }
+        if (bucket.StartsWith("xn--") || bucket.StartsWith("sthree-") || bucket.EndsWith("-s3alias") || bucket.EndsWith("--ol-s3") || bucket.EndsWith(".mrap") || bucket.EndsWith("--x-s3"))
+        {
+            return "uses a prefix or suffix that S3 reserves";
+        }
+        return null;
+    }
+
+    public static string? CheckRegion(string region) =>
+        Region().IsMatch(region) ? null : "must be an AWS region code such as us-east-1, eu-central-1 or us-gov-west-1";
+
+    public static string? CheckRoleArn(string arn) =>
+        RoleArn().IsMatch(arn) ? null : "must be an IAM role ARN such as arn:aws:iam::123456789012:role/audit-export";
+
+    public static string? CheckAccessKeyId(string id) =>
+        AccessKeyId().IsMatch(id) ? null : "must be 16 to 128 uppercase letters and digits";
+
+    public static string? CheckSecretAccessKey(string secret) =>
+        secret.Length is >= 16 and <= 128 && !secret.Any(char.IsWhiteSpace) ? null : "must be 16 to 128 characters without whitespace";
+
+    /// <summary>S3-compatible stores (MinIO, emulators) have their own key formats: only length and whitespace are checked.</summary>
+    public static string? CheckCompatibleKey(string key) =>
+        key.Length is >= 1 and <= 128 && !key.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? null : "must be 1 to 128 characters without whitespace";
+
+    /// <summary>Azure storage account names: 3 to 24 lowercase letters and digits.</summary>
+    public static string? CheckStorageAccount(string account) =>
+        StorageAccount().IsMatch(account) ? null : "must be 3 to 24 lowercase letters and digits";
+
+    /// <summary>Container (file system) names.</summary>
+    public static string? CheckFileSystem(string name)
+    {
+        if (name.Length is < 3 or > 63 || !ContainerName().IsMatch(name))
+        {
+            return "must be 3 to 63 lowercase letters, digits and hyphens, beginning and ending with a letter or digit";
+        }
+        return name.Contains("--") ? "must not contain two consecutive hyphens" : null;
+    }
+
+    /// <summary>A SAS token: a query string with version, expiry, signature and create+write permissions.</summary>
+    public static string? CheckSasToken(string sas)
+    {
+        var query = sas.TrimStart('?');
+        if (query.Any(char.IsWhiteSpace) || query.Contains("://"))
+        {
+            return "must be the SAS query string only (sv=...&sp=...&se=...&sig=...), not a URL";
+        }
+        var fields = query.Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .GroupBy(p => p[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Length > 1 ? Uri.UnescapeDataString(g.First()[1]) : "", StringComparer.Ordinal);
+        var missing = new[] { "sv", "sp", "se", "sig" }.Where(f => !fields.ContainsKey(f) || fields[f].Length == 0).ToList();
+        if (missing.Count > 0)
+        {
+            return $"is missing {string.Join(", ", missing)}: expected a SAS query string such as sv=...&sp=cw&se=...&sig=...";
+        }
+        if (!fields["sp"].Contains('c') || !fields["sp"].Contains('w'))
+        {
+            return "must grant create (c) and write (w) permissions";
+        }
+        if (!DateTimeOffset.TryParse(fields["se"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out _))
+        {
+            return "has an expiry (se) that is not a date";
+        }
+        return null;
+    }
+
+    /// <summary>Normalises an object path prefix: no leading, trailing or doubled '/', no '.' or '..', no control characters.</summary>
+    public static string? NormalizePath(string? raw, out string path)
+    {
+        path = "";
+        if (string.IsNullOrEmpty(raw))
+        {
+            return null;
+        }
+        if (raw.Any(char.IsControl))
+        {
+            return "must not contain control characters";
+        }
+        if (raw.Contains('\\'))
+        {
+            return "must use '/' to separate folders";
+        }
+        var segments = raw.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Any(s => s is "." or ".."))
+        {
+            return "must not contain '.' or '..' segments";
+        }
+        if (segments.Any(s => s.Trim().Length == 0))
+        {
+            return "must not contain blank folder names";
+        }
+        path = string.Join('/', segments);
+        return path.Length > MaxPathLength ? $"must be at most {MaxPathLength} characters" : null;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")]
+    private static partial Regex BucketCharacters();
+
+    [GeneratedRegex("^[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-[0-9]{1,2}$")]
+    private static partial Regex Region();
+
+    [GeneratedRegex(@"^arn:aws(-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")]
+    private static partial Regex RoleArn();
+
+    [GeneratedRegex("^[A-Z0-9]{16,128}$")]
+    private static partial Regex AccessKeyId();
+
+    [GeneratedRegex("^[a-z0-9]{3,24}$")]
+    private static partial Regex StorageAccount();
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")]
+    private static partial Regex ContainerName();
+}

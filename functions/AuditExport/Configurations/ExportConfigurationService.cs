@@ -1,0 +1,129 @@
+using AuditExport.Destinations;
+
+namespace AuditExport.Configurations;
+
+public enum ConfigurationOutcome
+{
+    Done,
+    NotFound,
+    PreconditionFailed,
+}
+
+/// <summary>
+/// Creates, changes and tests export configurations. Every create and update tests the connection and
+/// stores the configuration whatever the result (an assumed-role trust is often set up after creation).
+/// </summary>
+public sealed class ExportConfigurationService(
+    ExportConfigurationStore store,
+    SecretProtector secrets,
+    ConnectionTester tester,
+    TimeProvider clock)
+{
+    private const int MaxAttemptsWithoutIfMatch = 30;
+
+    public async Task<ExportConfiguration> CreateAsync(ConfigurationInput input, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid();
+        var now = clock.GetUtcNow();
+        var status = await tester.TestAsync(id, input.Destination, input.Secret, cancellationToken);
+        var configuration = new ExportConfiguration(id, input.Interval, input.Enabled ?? true, input.Destination,
+            Protect(id, input.Destination, input.Secret), status, now, now);
+        return await store.InsertAsync(configuration, cancellationToken);
+    }
+
+    public Task<ExportConfiguration?> GetAsync(Guid id, CancellationToken cancellationToken) => store.GetAsync(id, cancellationToken);
+
+    public Task<List<ExportConfiguration>> ListAsync(CancellationToken cancellationToken) => store.ListAsync(cancellationToken);
+
+    /// <summary>Replaces the settings; a secret left out keeps the stored one. The type cannot change.</summary>
+    public Task<(ConfigurationOutcome, ExportConfiguration?)> UpdateAsync(Guid id, string? ifMatch, ConfigurationInput input, CancellationToken cancellationToken) =>
+        ChangeAsync(id, ifMatch, async current =>
+        {
+            var secret = input.Secret ?? Unprotect(current);
+            var status = await tester.TestAsync(id, input.Destination, secret, cancellationToken);
+            return current with
+            {
+                Interval = input.Interval,
+                Enabled = input.Enabled ?? current.Enabled,
+                Destination = input.Destination,
+                ProtectedSecret = input.Secret is null ? current.ProtectedSecret : Protect(id, input.Destination, input.Secret),
+                ConnectionStatus = status,
+            };
+        }, cancellationToken);
+
+    public Task<(ConfigurationOutcome, ExportConfiguration?)> SetEnabledAsync(Guid id, string? ifMatch, bool enabled, CancellationToken cancellationToken) =>
+        ChangeAsync(id, ifMatch, current => Task.FromResult(current with { Enabled = enabled }), cancellationToken);
+
+    public Task<(ConfigurationOutcome, ExportConfiguration?)> TestConnectionAsync(Guid id, CancellationToken cancellationToken) =>
+        ChangeAsync(id, null, async current => current with
+        {
+            ConnectionStatus = await tester.TestAsync(id, current.Destination, Unprotect(current), cancellationToken),
+        }, cancellationToken);
+
+    public async Task<ConfigurationOutcome> DeleteAsync(Guid id, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var current = await store.GetAsync(id, cancellationToken);
+        if (current is null)
+        {
+            return ConfigurationOutcome.NotFound;
+        }
+        if (!Matches(ifMatch, current))
+        {
+            return ConfigurationOutcome.PreconditionFailed;
+        }
+        try
+        {
+            await store.DeleteAsync(current, cancellationToken);
+            return ConfigurationOutcome.Done;
+        }
+        catch (ExportConfigurationStore.ConflictException)
+        {
+            return ifMatch is null ? await DeleteAsync(id, null, cancellationToken) : ConfigurationOutcome.PreconditionFailed;
+        }
+    }
+
+    /// <summary>
+    /// Read, change, write back conditionally. With If-Match, a concurrent change fails the request (412);
+    /// without it, the change is applied again to the newer version.
+    /// </summary>
+    private async Task<(ConfigurationOutcome, ExportConfiguration?)> ChangeAsync(
+        Guid id, string? ifMatch, Func<ExportConfiguration, Task<ExportConfiguration>> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await store.GetAsync(id, cancellationToken);
+            if (current is null)
+            {
+                return (ConfigurationOutcome.NotFound, null);
+            }
+            if (!Matches(ifMatch, current))
+            {
+                return (ConfigurationOutcome.PreconditionFailed, current);
+            }
+            var changed = await change(current) with { UpdatedAt = clock.GetUtcNow() };
+            try
+            {
+                return (ConfigurationOutcome.Done, await store.ReplaceAsync(changed, cancellationToken));
+            }
+            catch (ExportConfigurationStore.ConflictException) when (ifMatch is null && attempt < MaxAttemptsWithoutIfMatch)
+            {
+                await Task.Delay(Random.Shared.Next(5, 20 * Math.Min(attempt, 10)), cancellationToken); // jitter spreads contending writers
+            }
+            catch (ExportConfigurationStore.ConflictException)
+            {
+                return (ConfigurationOutcome.PreconditionFailed, await store.GetAsync(id, cancellationToken));
+            }
+        }
+    }
+
+    private static bool Matches(string? ifMatch, ExportConfiguration current) =>
+        ifMatch is null || ifMatch == "*" || ifMatch == current.ETag;
+
+    private string? Protect(Guid id, DestinationSettings destination, string? secret) =>
+        secret is null || destination.SecretField is null ? null : secrets.Protect(secret, SecretProtector.Context(id, destination.SecretField));
+
+    private string? Unprotect(ExportConfiguration configuration) =>
+        configuration.ProtectedSecret is null || configuration.Destination.SecretField is null
+            ? null
+            : secrets.Unprotect(configuration.ProtectedSecret, SecretProtector.Context(configuration.Id, configuration.Destination.SecretField));
+}

@@ -1,0 +1,145 @@
+using AuditExport.Storage;
+
+namespace AuditExport.Configurations;
+
+/// <summary>
+/// Export configurations in one table partition (a few hundred rows at most). Writes are conditional on
+/// the row's ETag, so concurrent updates cannot silently overwrite each other.
+/// </summary>
+public sealed class ExportConfigurationStore(ITableClient tables, string tableName)
+{
+    public const string PartitionKey = "configuration";
+    private readonly SemaphoreSlim _createGate = new(1, 1);
+    private bool _created;
+
+    public sealed class ConflictException() : Exception("The configuration was changed by someone else.");
+
+    public async Task<ExportConfiguration?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var entity = await tables.GetEntityAsync(tableName, PartitionKey, id.ToString(), cancellationToken);
+        return entity is null ? null : FromEntity(entity);
+    }
+
+    public async Task<List<ExportConfiguration>> ListAsync(CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var all = await tables.QueryAllAsync(tableName, new TableQuery($"PartitionKey eq '{PartitionKey}'"), cancellationToken).ToListAsync(cancellationToken);
+        return all.Select(FromEntity).OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).ToList();
+    }
+
+    public async Task<ExportConfiguration> InsertAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var etags = await tables.SubmitTransactionAsync(tableName, [TableOperation.Insert(ToEntity(configuration))], cancellationToken);
+        return configuration with { ETag = etags[0] };
+    }
+
+    /// <summary>Replaces the row only if it still has <paramref name="configuration"/>'s ETag.</summary>
+    public async Task<ExportConfiguration> ReplaceAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var entity = ToEntity(configuration);
+        entity.ETag = configuration.ETag ?? throw new ArgumentException("Replacing needs the ETag that was read.");
+        try
+        {
+            var etags = await tables.SubmitTransactionAsync(tableName, [TableOperation.Replace(entity)], cancellationToken);
+            return configuration with { ETag = etags[0] };
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+        {
+            throw new ConflictException();
+        }
+    }
+
+    public async Task DeleteAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(PartitionKey, configuration.Id.ToString()) { ETag = configuration.ETag };
+        try
+        {
+            await tables.SubmitTransactionAsync(tableName, [TableOperation.Delete(entity)], cancellationToken);
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+        {
+            throw new ConflictException();
+        }
+    }
+
+    private async Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        if (_created)
+        {
+            return;
+        }
+        await _createGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_created)
+            {
+                await tables.CreateTableIfNotExistsAsync(tableName, cancellationToken);
+                _created = true;
+            }
+        }
+        finally
+        {
+            _createGate.Release();
+        }
+    }
+
+    private static TableEntity ToEntity(ExportConfiguration c)
+    {
+        var d = c.Destination;
+        var entity = new TableEntity(PartitionKey, c.Id.ToString())
+        {
+            ["Interval"] = c.Interval.ToString(),
+            ["Enabled"] = c.Enabled,
+            ["Type"] = d.Type.ToString(),
+            ["Path"] = d.Path,
+            ["ForcePathStyle"] = d.ForcePathStyle,
+            ["ConnectionStatus"] = c.ConnectionStatus,
+            ["CreatedAt"] = c.CreatedAt,
+            ["UpdatedAt"] = c.UpdatedAt,
+        };
+        void Optional(string name, string? value)
+        {
+            if (value is not null)
+            {
+                entity[name] = value;
+            }
+        }
+        Optional("Bucket", d.Bucket);
+        Optional("Region", d.Region);
+        Optional("AccessKeyId", d.AccessKeyId);
+        Optional("RoleArn", d.RoleArn);
+        Optional("StorageAccount", d.StorageAccount);
+        Optional("FileSystem", d.FileSystem);
+        Optional("Endpoint", d.Endpoint?.AbsoluteUri);
+        Optional("ProtectedSecret", c.ProtectedSecret);
+        return entity;
+    }
+
+    private static ExportConfiguration FromEntity(TableEntity e)
+    {
+        var endpoint = e.GetString("Endpoint");
+        var destination = new DestinationSettings(
+            Enum.Parse<DestinationType>(e.GetString("Type")!),
+            e.GetString("Path") ?? "",
+            e.GetString("Bucket"),
+            e.GetString("Region"),
+            e.GetString("AccessKeyId"),
+            e.GetString("RoleArn"),
+            e.GetString("StorageAccount"),
+            e.GetString("FileSystem"),
+            endpoint is null ? null : new Uri(endpoint),
+            e.Properties.GetValueOrDefault("ForcePathStyle") is true);
+        return new ExportConfiguration(
+            Guid.Parse(e.RowKey),
+            Enum.Parse<ExportInterval>(e.GetString("Interval")!),
+            e.Properties.GetValueOrDefault("Enabled") is true,
+            destination,
+            e.GetString("ProtectedSecret"),
+            e.GetString("ConnectionStatus") ?? "",
+            e.GetDateTime("CreatedAt") ?? default,
+            e.GetDateTime("UpdatedAt") ?? default,
+            e.ETag);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AuditExport.Configurations;
+
+/// <summary>
+/// Encrypts secrets at rest with AES-256-GCM. Keys come from the <c>SecretProtectionKeys</c> setting as
+/// "keyId:base64Key;olderKeyId:base64Key": the first key encrypts, every listed key decrypts, and each
+/// ciphertext names its key id, so keys rotate by prepending a new one. The ciphertext is bound to its
+/// configuration and field (associated data), so it cannot be moved to another configuration.
+/// </summary>
+public sealed class SecretProtector
+{
+    public const string SettingName = "SecretProtectionKeys";
+    private const string Version = "v1";
+    private const int NonceBytes = 12;
+    private const int TagBytes = 16;
+
+    private readonly List<(string Id, byte[] Key)> _keys;
+
+    public SecretProtector(IEnumerable<(string Id, byte[] Key)> keys)
+    {
+        _keys = keys.ToList();
+        if (_keys.Count == 0)
+        {
+            throw new InvalidOperationException($"{SettingName} lists no key.");
+        }
+        foreach (var (id, key) in _keys)
+        {
+            if (key.Length != 32)
+            {
+                throw new InvalidOperationException($"{SettingName}: key '{id}' is {key.Length} bytes; AES-256 needs 32.");
+            }
+            if (id.Length == 0 || id.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
+            {
+                throw new InvalidOperationException($"{SettingName}: key id '{id}' may hold only letters, digits and '-'.");
+            }
+        }
+    }
+
+    public string CurrentKeyId => _keys[0].Id;
+
+    public static SecretProtector FromSetting(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new InvalidOperationException($"{SettingName} is not set: secrets cannot be encrypted. Set it to 'keyId:base64-of-32-random-bytes'.");
+        }
+        var keys = new List<(string, byte[])>();
+        foreach (var entry in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = entry.Split(':', 2);
+            if (parts.Length != 2)
+            {
+                throw new InvalidOperationException($"{SettingName}: each entry is 'keyId:base64Key'.");
+            }
+            try
+            {
+                keys.Add((parts[0], Convert.FromBase64String(parts[1])));
+            }
+            catch (FormatException)
+            {
+                throw new InvalidOperationException($"{SettingName}: key '{parts[0]}' is not base64.");
+            }
+        }
+        return new SecretProtector(keys);
+    }
+
+    public string Protect(string plaintext, string context)
+    {
+        var (id, key) = _keys[0];
+        var nonce = RandomNumberGenerator.GetBytes(NonceBytes);
+        var clear = Encoding.UTF8.GetBytes(plaintext);
+        var cipher = new byte[clear.Length];
+        var tag = new byte[TagBytes];
+        using (var aes = new AesGcm(key, TagBytes))
+        {
+            aes.Encrypt(nonce, clear, cipher, tag, Encoding.UTF8.GetBytes(context));
+        }
+        return $"{Version}.{id}.{Convert.ToBase64String([.. nonce, .. tag, .. cipher])}";
+    }
+
+    public string Unprotect(string protectedValue, string context)
+    {
+        var parts = protectedValue.Split('.', 3);
+        if (parts.Length != 3 || parts[0] != Version)
+        {
+            throw new CryptographicException("The stored secret is not in a known format.");
+        }
+        var key = _keys.FirstOrDefault(k => k.Id == parts[1]).Key
+            ?? throw new CryptographicException($"The stored secret was encrypted with key '{parts[1]}', which {SettingName} no longer lists.");
+        var blob = Convert.FromBase64String(parts[2]);
+        var clear = new byte[blob.Length - NonceBytes - TagBytes];
+        using (var aes = new AesGcm(key, TagBytes))
+        {
+            aes.Decrypt(blob.AsSpan(0, NonceBytes), blob.AsSpan(NonceBytes + TagBytes), blob.AsSpan(NonceBytes, TagBytes), clear, Encoding.UTF8.GetBytes(context));
+        }
+        return Encoding.UTF8.GetString(clear);
+    }
+
+    /// <summary>Associated data binding a ciphertext to its configuration and field.</summary>
+    public static string Context(Guid configurationId, string field) => $"export-configuration:{configurationId}:{field}";
+}

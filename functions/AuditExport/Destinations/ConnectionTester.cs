@@ -1,0 +1,94 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.S3.Model;
+using AuditExport.Configurations;
+using AuditExport.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace AuditExport.Destinations;
+
+/// <summary>
+/// Tests a destination the way an export uses it: writes a small probe object under the configured path
+/// (S3 needs only s3:PutObject; ADLS a SAS with create and write). Answers "SUCCESS" or a sentence naming the
+/// destination, the auth method and the reason, never a secret.
+/// </summary>
+public sealed class ConnectionTester(S3ClientFactory s3Clients, TimeProvider clock, ILogger<ConnectionTester> logger)
+{
+    public const string ProbeObjectName = "audit-export-connection-test.json";
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public async Task<string> TestAsync(Guid configurationId, DestinationSettings destination, string? secret, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        var probe = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            purpose = "Connection test by the audit exporter; safe to delete.",
+            configurationId,
+            testedAt = clock.GetUtcNow(),
+        });
+        try
+        {
+            if (destination.IsS3)
+            {
+                using var s3 = await s3Clients.CreateAsync(configurationId, destination, secret, timeout.Token);
+                await s3.PutObjectAsync(new PutObjectRequest
+                {
+                    BucketName = destination.Bucket,
+                    Key = destination.ObjectName(ProbeObjectName),
+                    InputStream = new MemoryStream(probe),
+                    ContentType = "application/json",
+                    UseChunkEncoding = destination.Endpoint is null,
+                }, timeout.Token);
+            }
+            else
+            {
+                var blobs = new AzureBlobClient(destination.AdlsBlobEndpoint, secret ?? throw new InvalidOperationException("The configuration has no SAS token."), ProbeClientOptions());
+                await blobs.PutBlobAsync(destination.FileSystem!, destination.ObjectName(ProbeObjectName), probe, "application/json", timeout.Token);
+            }
+            return ExportConfiguration.Success;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var status = $"Error testing access to {Describe(destination)} - {Redact(Reason(e))}";
+            logger.LogWarning("Connection test of configuration {Id} failed: {Status}", configurationId, status);
+            return status;
+        }
+    }
+
+    private static string Describe(DestinationSettings d) => d.Type switch
+    {
+        DestinationType.S3AccessKey => $"S3 bucket {d.Bucket} using AccessKey {d.AccessKeyId}",
+        DestinationType.S3AssumedRole => $"S3 bucket {d.Bucket} using AssumedRole {d.RoleArn}",
+        _ => $"ADLS {d.StorageAccount}/{d.FileSystem} using SasToken",
+    };
+
+    /// <summary>The service's error code and message; exception texts here never carry request URIs or keys.</summary>
+    private static string Reason(Exception e) => e switch
+    {
+        AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
+        AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
+        StorageRequestFailedException storage => $"{storage.ErrorCode ?? "HTTP " + storage.Status}: {storage.Message}",
+        OperationCanceledException or TimeoutException => $"no answer within {Timeout.TotalSeconds:0} seconds",
+        HttpRequestException { InnerException: SocketException socket } => $"cannot connect: {socket.SocketErrorCode}",
+        HttpRequestException http => $"cannot connect: {http.HttpRequestError}",
+        AmazonClientException client => client.InnerException is { } inner ? Reason(inner) : client.Message,
+        _ => e.Message,
+    };
+
+    /// <summary>Belt and braces: a SAS signature never survives into a status, whatever an exception said.</summary>
+    private static string Redact(string reason)
+    {
+        var redacted = System.Text.RegularExpressions.Regex.Replace(reason, "(?i)(sig|signature|x-amz-security-token)=[^&\\s\"']+", "$1=REDACTED");
+        return redacted.Length > 500 ? redacted[..500] + "…" : redacted;
+    }
+
+    private static StorageClientOptions ProbeClientOptions()
+    {
+        var options = new StorageClientOptions();
+        options.Retry.MaxRetries = 2;
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        return options;
+    }
+}

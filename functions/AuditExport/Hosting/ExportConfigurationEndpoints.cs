@@ -1,0 +1,164 @@
+using System.Text.Json;
+using AuditExport.Configurations;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace AuditExport.Hosting;
+
+/// <summary>
+/// The export configuration API (HTTP functions proxied by the host as plain requests under /api).
+/// Thin: read the request, call <see cref="ExportConfigurationService"/>, shape the answer.
+/// Errors are RFC 7807 problem+json, with a message per field for validation failures.
+/// </summary>
+public static class ExportConfigurationEndpoints
+{
+    public const int MaxBodyBytes = 64 * 1024;
+    private const string Route = "/api/export-configurations";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup(Route).WithTags("Export configurations");
+        group.MapPost("/s3-access-key", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.S3AccessKey, r, s, reader, ct))
+            .WithName("CreateS3AccessKeyConfiguration").WithSummary("Create an export to S3 with an access key");
+        group.MapPost("/s3-assumed-role", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.S3AssumedRole, r, s, reader, ct))
+            .WithName("CreateS3AssumedRoleConfiguration").WithSummary("Create an export to S3 through an assumed IAM role (ExternalId = the configuration id)");
+        group.MapPost("/adls-sas-token", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.AdlsSasToken, r, s, reader, ct))
+            .WithName("CreateAdlsSasTokenConfiguration").WithSummary("Create an export to ADLS Gen2 with a SAS token");
+        group.MapGet("/", ListAsync).WithName("ListExportConfigurations");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration");
+        group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateExportConfiguration").WithSummary("Replace the settings; a secret left out keeps the stored one");
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteExportConfiguration");
+        group.MapPost("/{id:guid}/enable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, true, r, s, ct)).WithName("EnableExportConfiguration");
+        group.MapPost("/{id:guid}/disable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, false, r, s, ct)).WithName("DisableExportConfiguration");
+        group.MapPost("/{id:guid}/test-connection", TestConnectionAsync).WithName("TestExportConfigurationConnection");
+    }
+
+    private static async Task<IResult> CreateAsync(DestinationType type, HttpRequest request, ExportConfigurationService service, ConfigurationRequestReader reader, CancellationToken cancellationToken)
+    {
+        var (input, problem) = await ReadInputAsync(request, type, isUpdate: false, reader, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var created = await service.CreateAsync(input!, cancellationToken);
+        return Answer(created, request.HttpContext, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(ExportConfigurationService service, CancellationToken cancellationToken) =>
+        Results.Json((await service.ListAsync(cancellationToken)).Select(ConfigurationResponse.From), ApiJson.Options);
+
+    private static async Task<IResult> GetAsync(Guid id, HttpContext context, ExportConfigurationService service, CancellationToken cancellationToken) =>
+        await service.GetAsync(id, cancellationToken) is { } configuration ? Answer(configuration, context) : NotFound(id);
+
+    private static async Task<IResult> UpdateAsync(Guid id, HttpRequest request, ExportConfigurationService service, ConfigurationRequestReader reader, CancellationToken cancellationToken)
+    {
+        var current = await service.GetAsync(id, cancellationToken);
+        if (current is null)
+        {
+            return NotFound(id);
+        }
+        var (input, problem) = await ReadInputAsync(request, current.Destination.Type, isUpdate: true, reader, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var (outcome, updated) = await service.UpdateAsync(id, IfMatch(request), input!, cancellationToken);
+        return Answer(outcome, updated, id, request.HttpContext);
+    }
+
+    private static async Task<IResult> SetEnabledAsync(Guid id, bool enabled, HttpRequest request, ExportConfigurationService service, CancellationToken cancellationToken)
+    {
+        var (outcome, configuration) = await service.SetEnabledAsync(id, IfMatch(request), enabled, cancellationToken);
+        return Answer(outcome, configuration, id, request.HttpContext);
+    }
+
+    private static async Task<IResult> TestConnectionAsync(Guid id, HttpContext context, ExportConfigurationService service, CancellationToken cancellationToken)
+    {
+        var (outcome, configuration) = await service.TestConnectionAsync(id, cancellationToken);
+        return Answer(outcome, configuration, id, context);
+    }
+
+    private static async Task<IResult> DeleteAsync(Guid id, HttpRequest request, ExportConfigurationService service, CancellationToken cancellationToken) =>
+        await service.DeleteAsync(id, IfMatch(request), cancellationToken) switch
+        {
+            ConfigurationOutcome.Done => Results.NoContent(),
+            ConfigurationOutcome.NotFound => NotFound(id),
+            _ => PreconditionFailed(),
+        };
+
+    private static async Task<(ConfigurationInput? Input, IResult? Problem)> ReadInputAsync(
+        HttpRequest request, DestinationType type, bool isUpdate, ConfigurationRequestReader reader, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (null, TooLarge());
+        }
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxBodyBytes)
+            {
+                return (null, TooLarge());
+            }
+        }
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(buffer.ToArray());
+        }
+        catch (JsonException e)
+        {
+            return (null, Results.Problem(title: "The request body is not valid JSON.", detail: e.Message.Split(" Path:")[0],
+                statusCode: StatusCodes.Status400BadRequest));
+        }
+        using (document)
+        {
+            var errors = new ValidationErrors();
+            var input = await reader.ReadAsync(document.RootElement, type, isUpdate, errors, cancellationToken);
+            return errors.Any
+                ? (null, Results.ValidationProblem(errors.ToDictionary(), title: $"The {type} configuration is not valid."))
+                : (input, null);
+        }
+    }
+
+    private static IResult Answer((ConfigurationOutcome Outcome, ExportConfiguration? Configuration) result, Guid id, HttpContext context) =>
+        Answer(result.Outcome, result.Configuration, id, context);
+
+    private static IResult Answer(ConfigurationOutcome outcome, ExportConfiguration? configuration, Guid id, HttpContext context) => outcome switch
+    {
+        ConfigurationOutcome.Done => Answer(configuration!, context),
+        ConfigurationOutcome.NotFound => NotFound(id),
+        _ => PreconditionFailed(),
+    };
+
+    private static IResult Answer(ExportConfiguration configuration, HttpContext context, int status = StatusCodes.Status200OK)
+    {
+        if (configuration.ETag is not null)
+        {
+            context.Response.Headers.ETag = configuration.ETag;
+        }
+        if (status == StatusCodes.Status201Created)
+        {
+            context.Response.Headers.Location = $"{Route}/{configuration.Id}";
+        }
+        return Results.Json(ConfigurationResponse.From(configuration), ApiJson.Options, statusCode: status);
+    }
+
+    private static string? IfMatch(HttpRequest request) =>
+        request.Headers.IfMatch.Count > 0 ? request.Headers.IfMatch.ToString() : null;
+
+    private static IResult NotFound(Guid id) =>
+        Results.Problem(title: "Export configuration not found.", detail: $"There is no export configuration {id}.", statusCode: StatusCodes.Status404NotFound);
+
+    private static IResult PreconditionFailed() =>
+        Results.Problem(title: "The configuration has changed.", detail: "If-Match does not match the current ETag; read the configuration again and retry.",
+            statusCode: StatusCodes.Status412PreconditionFailed);
+
+    private static IResult TooLarge() =>
+        Results.Problem(title: "The request body is too large.", detail: $"A configuration request may be at most {MaxBodyBytes} bytes.",
+            statusCode: StatusCodes.Status413PayloadTooLarge);
+}

@@ -1,0 +1,13 @@
+namespace AuditExport.Tests.Infrastructure;
+
+/// <summary>Secret-protection keys for tests (random per run, never real).</summary>
+public static class TestKeys
+{
+    public static readonly string OldKey = "k1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    public static readonly string NewKey = "k2:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public static string Current => OldKey;
+
+    /// <summary>After rotation: the new key encrypts, the old one still decrypts.</summary>
+    public static string Rotated => NewKey + ";" + OldKey;
+}
