@@ -13,15 +13,14 @@ namespace AuditExport.Destinations;
 /// (S3 needs only s3:PutObject; ADLS a SAS with create and write). Answers "SUCCESS" or a sentence naming the
 /// destination, the auth method and the reason, never a secret.
 /// </summary>
-public sealed class ConnectionTester(S3ClientFactory s3Clients, TimeProvider clock, ILogger<ConnectionTester> logger)
+public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationTimeouts timeouts, TimeProvider clock, ILogger<ConnectionTester> logger)
 {
     public const string ProbeObjectName = "audit-export-connection-test.json";
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     public async Task<string> TestAsync(Guid configurationId, DestinationSettings destination, string? secret, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
+        timeout.CancelAfter(timeouts.Test);
         var probe = JsonSerializer.SerializeToUtf8Bytes(new
         {
             purpose = "Connection test by the audit exporter; safe to delete.",
@@ -44,14 +43,14 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, TimeProvider clo
             }
             else
             {
-                var blobs = new AzureBlobClient(destination.AdlsBlobEndpoint, secret ?? throw new InvalidOperationException("The configuration has no SAS token."), ProbeClientOptions());
+                var blobs = new AzureBlobClient(destination.AdlsBlobEndpoint, secret ?? throw new InvalidOperationException("The configuration has no SAS token."), timeouts.BlobOptions());
                 await blobs.PutBlobAsync(destination.FileSystem!, destination.ObjectName(ProbeObjectName), probe, "application/json", timeout.Token);
             }
             return ExportConfiguration.Success;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var status = $"Error testing access to {Describe(destination)} - {Redact(Reason(e))}";
+            var status = $"Error testing access to {Describe(destination)} - {Redact(Reason(e, timeouts.Request))}";
             logger.LogWarning("Connection test of configuration {Id} failed: {Status}", configurationId, status);
             return status;
         }
@@ -65,15 +64,16 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, TimeProvider clo
     };
 
     /// <summary>The service's error code and message; exception texts here never carry request URIs or keys.</summary>
-    private static string Reason(Exception e) => e switch
+    private static string Reason(Exception e, TimeSpan limit) => e switch
     {
         AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
         AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
         StorageRequestFailedException storage => $"{storage.ErrorCode ?? "HTTP " + storage.Status}: {storage.Message}",
-        OperationCanceledException or TimeoutException => $"no answer within {Timeout.TotalSeconds:0} seconds",
+        AggregateException { InnerExceptions.Count: > 0 } all => Reason(all.InnerExceptions[^1], limit), // Azure.Core's "Retry failed after n tries"
+        OperationCanceledException or TimeoutException => $"no answer within {limit.TotalSeconds:0} seconds (tried {DestinationTimeouts.Attempts} times)",
         HttpRequestException { InnerException: SocketException socket } => $"cannot connect: {socket.SocketErrorCode}",
         HttpRequestException http => $"cannot connect: {http.HttpRequestError}",
-        AmazonClientException client => client.InnerException is { } inner ? Reason(inner) : client.Message,
+        AmazonClientException client => client.InnerException is { } inner ? Reason(inner, limit) : client.Message,
         _ => e.Message,
     };
 
@@ -82,13 +82,5 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, TimeProvider clo
     {
         var redacted = System.Text.RegularExpressions.Regex.Replace(reason, "(?i)(sig|signature|x-amz-security-token)=[^&\\s\"']+", "$1=REDACTED");
         return redacted.Length > 500 ? redacted[..500] + "…" : redacted;
-    }
-
-    private static StorageClientOptions ProbeClientOptions()
-    {
-        var options = new StorageClientOptions();
-        options.Retry.MaxRetries = 2;
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
-        return options;
     }
 }

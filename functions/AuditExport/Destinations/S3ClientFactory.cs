@@ -12,10 +12,9 @@ namespace AuditExport.Destinations;
 /// <c>sts:AssumeRole</c> (ExternalId = configuration id) obtained with the exporter's own AWS identity from
 /// the default credential chain. The STS endpoint follows the standard <c>AWS_ENDPOINT_URL_STS</c> setting.
 /// </summary>
-public sealed class S3ClientFactory(string? stsEndpoint)
+public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout)
 {
     public const string StsEndpointSetting = "AWS_ENDPOINT_URL_STS";
-    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
     public const int AssumedRoleSessionSeconds = 3600;
 
     public static string SessionName(Guid configurationId) => $"audit-export-{configurationId}";
@@ -36,8 +35,8 @@ public sealed class S3ClientFactory(string? stsEndpoint)
         var config = new AmazonSecurityTokenServiceConfig
         {
             RegionEndpoint = RegionEndpoint.GetBySystemName(destination.Region),
-            Timeout = RequestTimeout,
-            MaxErrorRetry = 2,
+            Timeout = requestTimeout,
+            MaxErrorRetry = DestinationTimeouts.Attempts - 1,
         };
         if (!string.IsNullOrWhiteSpace(stsEndpoint))
         {
@@ -56,12 +55,12 @@ public sealed class S3ClientFactory(string? stsEndpoint)
         return new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken);
     }
 
-    private static AmazonS3Config S3Config(DestinationSettings destination)
+    private AmazonS3Config S3Config(DestinationSettings destination)
     {
         var config = new AmazonS3Config
         {
-            Timeout = RequestTimeout,
-            MaxErrorRetry = 2,
+            Timeout = requestTimeout,
+            MaxErrorRetry = DestinationTimeouts.Attempts - 1,
         };
         if (destination.Endpoint is null)
         {

@@ -76,7 +76,9 @@ public static class HandlerApp
         services.AddSingleton<ConfigurationRequestReader>();
         services.AddSingleton(_ => SecretProtector.FromSetting(configuration[SecretProtector.SettingName]));
         services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<ITableClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
-        services.AddSingleton(new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting]));
+        var timeouts = DestinationTimeouts.FromConfiguration(configuration);
+        services.AddSingleton(timeouts);
+        services.AddSingleton(new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting], timeouts.Request));
         services.AddSingleton<ConnectionTester>();
         services.AddSingleton<ExportConfigurationService>();
     }
