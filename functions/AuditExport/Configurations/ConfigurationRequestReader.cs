@@ -11,9 +11,9 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints)
 {
     private static readonly Dictionary<DestinationType, string[]> Fields = new()
     {
-        [DestinationType.S3AccessKey] = ["interval", "enabled", "bucket", "path", "region", "accessKeyId", "secretAccessKey", "endpoint", "forcePathStyle"],
-        [DestinationType.S3AssumedRole] = ["interval", "enabled", "bucket", "path", "region", "roleArn", "endpoint", "forcePathStyle"],
-        [DestinationType.AdlsSasToken] = ["interval", "enabled", "storageAccount", "fileSystem", "path", "sasToken", "endpoint"],
+        [DestinationType.S3AccessKey] = ["interval", "enabled", "startFrom", "bucket", "path", "region", "accessKeyId", "secretAccessKey", "endpoint", "forcePathStyle"],
+        [DestinationType.S3AssumedRole] = ["interval", "enabled", "startFrom", "bucket", "path", "region", "roleArn", "endpoint", "forcePathStyle"],
+        [DestinationType.AdlsSasToken] = ["interval", "enabled", "startFrom", "storageAccount", "fileSystem", "path", "sasToken", "endpoint"],
     };
 
     /// <param name="isUpdate">On update the secret may be left out: the stored one is kept.</param>
@@ -40,6 +40,12 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints)
             errors.Add("interval", $"must be one of {string.Join(", ", ExportIntervals.Names)}");
         }
         var enabled = Boolean(body, "enabled", errors);
+        var startFromText = String(body, "startFrom", required: false, errors);
+        var startFrom = StartFrom.CREATION_TIME;
+        if (startFromText is not null && (isUpdate || !Enum.TryParse(startFromText, ignoreCase: false, out startFrom) || !Enum.IsDefined(startFrom)))
+        {
+            errors.Add("startFrom", isUpdate ? "can be set only when the configuration is created" : $"must be one of {string.Join(", ", Enum.GetNames<StartFrom>())}");
+        }
         var pathError = DestinationRules.NormalizePath(String(body, "path", required: false, errors), out var path);
         if (pathError is not null)
         {
@@ -88,7 +94,7 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints)
             }
             destination = new DestinationSettings(type, path, bucket, region, accessKeyId, roleArn, Endpoint: endpoint, ForcePathStyle: forcePathStyle);
         }
-        return errors.Any ? null : new ConfigurationInput(interval, enabled, destination, secret);
+        return errors.Any ? null : new ConfigurationInput(interval, enabled, destination, secret, startFrom);
     }
 
     private static string? Checked(JsonElement body, string name, Func<string, string?> rule, ValidationErrors errors, bool required = true)

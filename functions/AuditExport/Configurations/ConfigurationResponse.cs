@@ -9,9 +9,11 @@ public sealed record ConfigurationResponse(
     Dictionary<string, object?> EndpointConfiguration,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    [property: System.Text.Json.Serialization.JsonPropertyName("etag")] string? ETag)
+    [property: System.Text.Json.Serialization.JsonPropertyName("etag")] string? ETag,
+    string StartFrom,
+    Export.LastExportResponse? LastExport)
 {
-    public static ConfigurationResponse From(ExportConfiguration c)
+    public static ConfigurationResponse From(ExportConfiguration c, Export.LastExportResponse? lastExport = null)
     {
         var d = c.Destination;
         var endpoint = new Dictionary<string, object?> { ["type"] = d.Type.ToString() };
@@ -45,6 +47,7 @@ public sealed record ConfigurationResponse(
                 endpoint["endpoint"] = d.Endpoint.AbsoluteUri;
             }
         }
-        return new ConfigurationResponse(c.Id, c.Interval.ToString(), c.Enabled, c.ConnectionStatus, endpoint, c.CreatedAt, c.UpdatedAt, c.ETag);
+        return new ConfigurationResponse(c.Id, c.Interval.ToString(), c.Enabled, c.ConnectionStatus, endpoint, c.CreatedAt, c.UpdatedAt, c.ETag,
+            c.StartFrom.ToString(), lastExport);
     }
 }

@@ -36,6 +36,14 @@ public sealed record DestinationSettings(
     /// <summary>The Blob endpoint an ADLS Gen2 account is written through.</summary>
     public Uri AdlsBlobEndpoint => Endpoint ?? new Uri($"https://{StorageAccount}.blob.core.windows.net");
 
+    /// <summary>The destination and auth method, as status messages name them (never a secret).</summary>
+    public string Describe() => Type switch
+    {
+        DestinationType.S3AccessKey => $"S3 bucket {Bucket} using AccessKey {AccessKeyId}",
+        DestinationType.S3AssumedRole => $"S3 bucket {Bucket} using AssumedRole {RoleArn}",
+        _ => $"ADLS {StorageAccount}/{FileSystem} using SasToken",
+    };
+
     /// <summary>Object name under the configured path.</summary>
     public string ObjectName(string name) => Path.Length == 0 ? name : $"{Path}/{name}";
 }

@@ -10,10 +10,20 @@ public sealed record ExportConfiguration(
     string ConnectionStatus,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    string? ETag = null)
+    string? ETag = null,
+    StartFrom StartFrom = StartFrom.CREATION_TIME)
 {
     public const string Success = "SUCCESS";
 
     /// <summary>Immuta's externalId for assumed-role trust policies: the configuration id.</summary>
     public string ExternalId => Id.ToString();
+}
+
+/// <summary>Where a new configuration's first export starts.</summary>
+public enum StartFrom
+{
+    /// <summary>Events ingested after the configuration was created.</summary>
+    CREATION_TIME,
+    /// <summary>Every event still retained.</summary>
+    EARLIEST_RETAINED,
 }

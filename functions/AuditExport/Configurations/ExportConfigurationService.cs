@@ -27,7 +27,7 @@ public sealed class ExportConfigurationService(
         var now = clock.GetUtcNow();
         var status = await tester.TestAsync(id, input.Destination, input.Secret, cancellationToken);
         var configuration = new ExportConfiguration(id, input.Interval, input.Enabled ?? true, input.Destination,
-            Protect(id, input.Destination, input.Secret), status, now, now);
+            Protect(id, input.Destination, input.Secret), status, now, now, StartFrom: input.StartFrom);
         return await store.InsertAsync(configuration, cancellationToken);
     }
 
@@ -59,6 +59,10 @@ public sealed class ExportConfigurationService(
         {
             ConnectionStatus = await tester.TestAsync(id, current.Destination, Unprotect(current), cancellationToken),
         }, cancellationToken);
+
+    /// <summary>An export found the destination (in)accessible: the configuration's status says so.</summary>
+    public Task RecordConnectionStatusAsync(Guid id, string status, CancellationToken cancellationToken) =>
+        ChangeAsync(id, null, current => Task.FromResult(current with { ConnectionStatus = status }), cancellationToken);
 
     public async Task<ConfigurationOutcome> DeleteAsync(Guid id, string? ifMatch, CancellationToken cancellationToken)
     {

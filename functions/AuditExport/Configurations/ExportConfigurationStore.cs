@@ -98,6 +98,7 @@ public sealed class ExportConfigurationStore(ITableClient tables, string tableNa
             ["ConnectionStatus"] = c.ConnectionStatus,
             ["CreatedAt"] = c.CreatedAt,
             ["UpdatedAt"] = c.UpdatedAt,
+            ["StartFrom"] = c.StartFrom.ToString(),
         };
         void Optional(string name, string? value)
         {
@@ -140,6 +141,7 @@ public sealed class ExportConfigurationStore(ITableClient tables, string tableNa
             e.GetString("ConnectionStatus") ?? "",
             e.GetDateTime("CreatedAt") ?? default,
             e.GetDateTime("UpdatedAt") ?? default,
-            e.ETag);
+            e.ETag,
+            Enum.TryParse<StartFrom>(e.GetString("StartFrom"), out var startFrom) ? startFrom : StartFrom.CREATION_TIME);
     }
 }

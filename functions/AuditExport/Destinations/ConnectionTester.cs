@@ -50,18 +50,11 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationTimeo
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var status = $"Error testing access to {Describe(destination)} - {Redact(Reason(e, timeouts.Request))}";
+            var status = $"Error testing access to {destination.Describe()} - {Redact(Reason(e, timeouts.Request))}";
             logger.LogWarning("Connection test of configuration {Id} failed: {Status}", configurationId, status);
             return status;
         }
     }
-
-    private static string Describe(DestinationSettings d) => d.Type switch
-    {
-        DestinationType.S3AccessKey => $"S3 bucket {d.Bucket} using AccessKey {d.AccessKeyId}",
-        DestinationType.S3AssumedRole => $"S3 bucket {d.Bucket} using AssumedRole {d.RoleArn}",
-        _ => $"ADLS {d.StorageAccount}/{d.FileSystem} using SasToken",
-    };
 
     /// <summary>The service's error code and message; exception texts here never carry request URIs or keys.</summary>
     private static string Reason(Exception e, TimeSpan limit) => e switch

@@ -17,7 +17,21 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
     public const string StsEndpointSetting = "AWS_ENDPOINT_URL_STS";
     public const int AssumedRoleSessionSeconds = 3600;
 
+    public static readonly TimeSpan RefreshBeforeExpiry = TimeSpan.FromMinutes(5);
+
+    // Assumed-role credentials per configuration and role, reused until shortly before they expire.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid, string), (AWSCredentials Credentials, DateTime ExpiresUtc)> _sessions = new();
+
     public static string SessionName(Guid configurationId) => $"audit-export-{configurationId}";
+
+    /// <summary>Forgets cached credentials (after an access error, or when the configuration changes).</summary>
+    public void Forget(Guid configurationId)
+    {
+        foreach (var key in _sessions.Keys.Where(k => k.Item1 == configurationId))
+        {
+            _sessions.TryRemove(key, out _);
+        }
+    }
 
     public async Task<IAmazonS3> CreateAsync(Guid configurationId, DestinationSettings destination, string? secret, CancellationToken cancellationToken)
     {
@@ -32,6 +46,12 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
 
     private async Task<AWSCredentials> AssumeRoleAsync(Guid configurationId, DestinationSettings destination, CancellationToken cancellationToken)
     {
+        var key = (configurationId, destination.RoleArn!);
+        if (_sessions.TryGetValue(key, out var cached) && cached.ExpiresUtc - RefreshBeforeExpiry > DateTime.UtcNow)
+        {
+            return cached.Credentials;
+        }
+
         var config = new AmazonSecurityTokenServiceConfig
         {
             RegionEndpoint = RegionEndpoint.GetBySystemName(destination.Region),
@@ -52,7 +72,9 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
             DurationSeconds = AssumedRoleSessionSeconds,
         }, cancellationToken);
         var c = response.Credentials;
-        return new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken);
+        var credentials = new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken);
+        _sessions[key] = (credentials, c.Expiration?.ToUniversalTime() ?? DateTime.UtcNow.AddSeconds(AssumedRoleSessionSeconds));
+        return credentials;
     }
 
     private AmazonS3Config S3Config(DestinationSettings destination)

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using AuditExport.Configurations;
+using AuditExport.Export;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AuditExport.Hosting;
 
@@ -32,6 +34,8 @@ public static class ExportConfigurationEndpoints
         group.MapPost("/{id:guid}/enable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, true, r, s, ct)).WithName("EnableExportConfiguration");
         group.MapPost("/{id:guid}/disable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, false, r, s, ct)).WithName("DisableExportConfiguration");
         group.MapPost("/{id:guid}/test-connection", TestConnectionAsync).WithName("TestExportConfigurationConnection");
+        group.MapPost("/{id:guid}/export", ExportNowAsync).WithName("ExportNow").WithSummary("Run an export job now; answers the job");
+        group.MapGet("/{id:guid}/jobs", JobsAsync).WithName("ListExportJobs").WithSummary("Recent export jobs, newest first");
     }
 
     private static async Task<IResult> CreateAsync(DestinationType type, HttpRequest request, ExportConfigurationService service, ConfigurationRequestReader reader, CancellationToken cancellationToken)
@@ -42,14 +46,21 @@ public static class ExportConfigurationEndpoints
             return problem;
         }
         var created = await service.CreateAsync(input!, cancellationToken);
-        return Answer(created, request.HttpContext, StatusCodes.Status201Created);
+        return await AnswerAsync(created, request.HttpContext, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> ListAsync(ExportConfigurationService service, CancellationToken cancellationToken) =>
-        Results.Json((await service.ListAsync(cancellationToken)).Select(ConfigurationResponse.From), ApiJson.Options);
+    private static async Task<IResult> ListAsync(ExportConfigurationService service, ConfigurationResponder responder, CancellationToken cancellationToken)
+    {
+        var answers = new List<ConfigurationResponse>();
+        foreach (var configuration in await service.ListAsync(cancellationToken))
+        {
+            answers.Add(await responder.ToResponseAsync(configuration, cancellationToken));
+        }
+        return Results.Json(answers, ApiJson.Options);
+    }
 
     private static async Task<IResult> GetAsync(Guid id, HttpContext context, ExportConfigurationService service, CancellationToken cancellationToken) =>
-        await service.GetAsync(id, cancellationToken) is { } configuration ? Answer(configuration, context) : NotFound(id);
+        await service.GetAsync(id, cancellationToken) is { } configuration ? await AnswerAsync(configuration, context) : NotFound(id);
 
     private static async Task<IResult> UpdateAsync(Guid id, HttpRequest request, ExportConfigurationService service, ConfigurationRequestReader reader, CancellationToken cancellationToken)
     {
@@ -64,28 +75,66 @@ public static class ExportConfigurationEndpoints
             return problem;
         }
         var (outcome, updated) = await service.UpdateAsync(id, IfMatch(request), input!, cancellationToken);
-        return Answer(outcome, updated, id, request.HttpContext);
+        return await AnswerAsync(outcome, updated, id, request.HttpContext);
     }
 
     private static async Task<IResult> SetEnabledAsync(Guid id, bool enabled, HttpRequest request, ExportConfigurationService service, CancellationToken cancellationToken)
     {
         var (outcome, configuration) = await service.SetEnabledAsync(id, IfMatch(request), enabled, cancellationToken);
-        return Answer(outcome, configuration, id, request.HttpContext);
+        return await AnswerAsync(outcome, configuration, id, request.HttpContext);
     }
 
     private static async Task<IResult> TestConnectionAsync(Guid id, HttpContext context, ExportConfigurationService service, CancellationToken cancellationToken)
     {
         var (outcome, configuration) = await service.TestConnectionAsync(id, cancellationToken);
-        return Answer(outcome, configuration, id, context);
+        return await AnswerAsync(outcome, configuration, id, context);
     }
 
-    private static async Task<IResult> DeleteAsync(Guid id, HttpRequest request, ExportConfigurationService service, CancellationToken cancellationToken) =>
-        await service.DeleteAsync(id, IfMatch(request), cancellationToken) switch
+    private static async Task<IResult> DeleteAsync(Guid id, HttpRequest request, ExportConfigurationService service, ExportStores stores, CancellationToken cancellationToken)
+    {
+        var outcome = await service.DeleteAsync(id, IfMatch(request), cancellationToken);
+        if (outcome == ConfigurationOutcome.Done)
+        {
+            await stores.DeleteStateAsync(id, cancellationToken); // its jobs stay, as a record of what was exported
+        }
+        return outcome switch
         {
             ConfigurationOutcome.Done => Results.NoContent(),
             ConfigurationOutcome.NotFound => NotFound(id),
             _ => PreconditionFailed(),
         };
+    }
+
+    private static async Task<IResult> ExportNowAsync(Guid id, ExportConfigurationService service, ExportJobRunner runner, CancellationToken cancellationToken)
+    {
+        var configuration = await service.GetAsync(id, cancellationToken);
+        if (configuration is null)
+        {
+            return NotFound(id);
+        }
+        if (!configuration.Enabled)
+        {
+            return Results.Problem(title: "The configuration is disabled.", detail: "Enable it before exporting.", statusCode: StatusCodes.Status409Conflict);
+        }
+        var result = await runner.RunAsync(configuration, "manual", cancellationToken);
+        return result.Outcome switch
+        {
+            ExportRunOutcome.Busy => Results.Problem(title: "An export of this configuration is already running.",
+                detail: result.Job is null ? null : $"Job {result.Job.JobId} covers ({result.Job.WindowStart:O}, {result.Job.WindowEnd:O}].", statusCode: StatusCodes.Status409Conflict),
+            ExportRunOutcome.UpToDate => Results.Json(new { status = "UP_TO_DATE", message = result.Message }, ApiJson.Options),
+            _ => Results.Json(ExportJobResponse.From(result.Job!), ApiJson.Options),
+        };
+    }
+
+    private static async Task<IResult> JobsAsync(Guid id, ExportConfigurationService service, ExportStores stores, CancellationToken cancellationToken)
+    {
+        if (await service.GetAsync(id, cancellationToken) is null)
+        {
+            return NotFound(id);
+        }
+        var jobs = await stores.RecentJobsAsync(id, 50, cancellationToken);
+        return Results.Json(jobs.Select(ExportJobResponse.From), ApiJson.Options);
+    }
 
     private static async Task<(ConfigurationInput? Input, IResult? Problem)> ReadInputAsync(
         HttpRequest request, DestinationType type, bool isUpdate, ConfigurationRequestReader reader, CancellationToken cancellationToken)
@@ -125,18 +174,16 @@ public static class ExportConfigurationEndpoints
         }
     }
 
-    private static IResult Answer((ConfigurationOutcome Outcome, ExportConfiguration? Configuration) result, Guid id, HttpContext context) =>
-        Answer(result.Outcome, result.Configuration, id, context);
-
-    private static IResult Answer(ConfigurationOutcome outcome, ExportConfiguration? configuration, Guid id, HttpContext context) => outcome switch
+    private static async Task<IResult> AnswerAsync(ConfigurationOutcome outcome, ExportConfiguration? configuration, Guid id, HttpContext context) => outcome switch
     {
-        ConfigurationOutcome.Done => Answer(configuration!, context),
+        ConfigurationOutcome.Done => await AnswerAsync(configuration!, context),
         ConfigurationOutcome.NotFound => NotFound(id),
         _ => PreconditionFailed(),
     };
 
-    private static IResult Answer(ExportConfiguration configuration, HttpContext context, int status = StatusCodes.Status200OK)
+    private static async Task<IResult> AnswerAsync(ExportConfiguration configuration, HttpContext context, int status = StatusCodes.Status200OK)
     {
+        var responder = context.RequestServices.GetRequiredService<ConfigurationResponder>();
         if (configuration.ETag is not null)
         {
             context.Response.Headers.ETag = configuration.ETag;
@@ -145,7 +192,7 @@ public static class ExportConfigurationEndpoints
         {
             context.Response.Headers.Location = $"{Route}/{configuration.Id}";
         }
-        return Results.Json(ConfigurationResponse.From(configuration), ApiJson.Options, statusCode: status);
+        return Results.Json(await responder.ToResponseAsync(configuration, context.RequestAborted), ApiJson.Options, statusCode: status);
     }
 
     private static string? IfMatch(HttpRequest request) =>

@@ -1,5 +1,6 @@
 using AuditExport.Configurations;
 using AuditExport.Destinations;
+using AuditExport.Export;
 using AuditExport.Ingest;
 using AuditExport.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -48,6 +49,7 @@ public static class HandlerApp
         app.UseStatusCodePages();
         app.MapOpenApi("/api/openapi.json");
         ExportConfigurationEndpoints.Map(app);
+        ExportTimerFunctions.Map(app);
         app.MapGet("/api/health", () => Results.Json(new { status = "healthy", version = typeof(HandlerApp).Assembly.GetName().Version?.ToString() }));
         app.MapPost($"/{IngestAuditEventsFunction.Name}", IngestAuditEventsFunction.InvokeAsync);
         return app;
@@ -81,5 +83,15 @@ public static class HandlerApp
         services.AddSingleton(new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting], timeouts.Request));
         services.AddSingleton<ConnectionTester>();
         services.AddSingleton<ExportConfigurationService>();
+
+        services.AddSingleton(ExportOptions.FromConfiguration(configuration));
+        services.AddSingleton<ExportStores>();
+        services.AddSingleton<SegmentReader>();
+        services.AddSingleton<ExportDestinationFactory>();
+        services.AddSingleton<ExportTestHooks>();
+        services.AddSingleton<ExportJobRunner>();
+        services.AddSingleton<ScheduledExport>();
+        services.AddSingleton<RetentionService>();
+        services.AddSingleton<ConfigurationResponder>();
     }
 }

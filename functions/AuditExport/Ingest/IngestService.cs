@@ -23,6 +23,13 @@ public sealed class IngestService(
     ILogger<IngestService> logger)
 {
     public const int MaxConcurrencyAttempts = 5;
+
+    /// <summary>
+    /// No transaction starts later than this after the batch's ingestion time; past it the batch fails and the
+    /// host retries it with a new time. The export's safety lag must exceed this plus one transaction's retries,
+    /// or a slow write could land behind a window that was already exported.
+    /// </summary>
+    public static readonly TimeSpan MaxWriteDelay = TimeSpan.FromMinutes(4);
     public static readonly TimeSpan RedeliveryHorizon = TimeSpan.FromDays(1);
     private const int MaxEventsPerSegmentById = AzureTableClient.MaxTransactionOperations - 1;
 
@@ -96,6 +103,7 @@ public sealed class IngestService(
                         withoutSegments.ForEach(e => ledger.Ranges.Add(e.SequenceNumber!.Value));
                     }
                     operations.Add(ledger.ToOperation(partitionKey));
+                    EnsureNotLate(ingestedAt);
                     var etags = await tables.SubmitTransactionAsync(options.AuditEventsTable, operations, cancellationToken);
                     ledger.Committed(etags[^1]);
                     tally.Transactions++;
@@ -150,6 +158,7 @@ public sealed class IngestService(
                         };
                         operations.AddRange(segment.Events.Select(e => TableOperation.Insert(
                             new TableEntity(partitionKey, AuditEventKeys.IdMarkerRowKey(e.Id)) { ["Segment"] = rowKey })));
+                        EnsureNotLate(ingestedAt);
                         await tables.SubmitTransactionAsync(options.AuditEventsTable, operations, cancellationToken);
                         tally.Transactions++;
                         tally.Segments++;
@@ -165,6 +174,15 @@ public sealed class IngestService(
                     logger.LogWarning("An event id in {PartitionKey} was stored concurrently; checking again (attempt {Attempt}).", partitionKey, attempt);
                 }
             }
+        }
+    }
+
+    private void EnsureNotLate(DateTimeOffset ingestedAt)
+    {
+        var delay = clock.GetUtcNow() - ingestedAt;
+        if (delay > MaxWriteDelay)
+        {
+            throw new TimeoutException($"The batch is still being written {delay.TotalSeconds:0} s after its ingestion time (limit {MaxWriteDelay.TotalSeconds:0} s); failing it so the host retries with a new time.");
         }
     }
 

@@ -1,0 +1,81 @@
+using System.Net;
+using Amazon.Runtime;
+using AuditExport.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace AuditExport.Destinations;
+
+/// <summary>
+/// Retries transient destination failures (5xx, throttling, timeouts, resets) with capped exponential backoff
+/// and full jitter. Access errors (403, AccessDenied, expired SAS or token, missing bucket or container) are
+/// not transient: they fail at once, as <see cref="DestinationAccessException"/>, with the service's reason.
+/// </summary>
+public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan maxDelay, ILogger logger)
+{
+    private static readonly HashSet<string> AccessErrors = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
+        "NoSuchBucket", "AllAccessDisabled", "AccountProblem", "AuthenticationFailed", "AuthorizationFailure",
+        "AuthorizationPermissionMismatch", "ContainerNotFound", "InvalidClientTokenId", "UnrecognizedClientException",
+    };
+
+    public async Task<T> RunAsync<T>(string what, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await action(cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (IsAccessError(e))
+                {
+                    throw new DestinationAccessException(Describe(e), e);
+                }
+                if (attempt >= maxAttempts)
+                {
+                    throw new DestinationUnavailableException($"{what} failed after {attempt} attempts: {Describe(e)}", e);
+                }
+                var cap = Math.Min(maxDelay.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
+                var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * cap);
+                logger.LogWarning("{What} failed (attempt {Attempt} of {Max}): {Reason}; retrying in {Delay} ms",
+                    what, attempt, maxAttempts, Describe(e), (int)delay.TotalMilliseconds);
+                await Task.Delay(delay, cancellationToken);
+            }
+        }
+    }
+
+    public Task RunAsync(string what, Func<CancellationToken, Task> action, CancellationToken cancellationToken) =>
+        RunAsync(what, async ct =>
+        {
+            await action(ct);
+            return true;
+        }, cancellationToken);
+
+    public static bool IsAccessError(Exception e) => e switch
+    {
+        AmazonServiceException aws => aws.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
+            || (aws.ErrorCode is not null && AccessErrors.Contains(aws.ErrorCode)),
+        StorageRequestFailedException storage => storage.Status is 401 or 403 || (storage.ErrorCode is not null && AccessErrors.Contains(storage.ErrorCode)),
+        DestinationAccessException => true,
+        _ => false,
+    };
+
+    /// <summary>The service's own code and message; never a URI (a SAS signature would be in it).</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
+        AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
+        StorageRequestFailedException storage => storage.Message,
+        AggregateException { InnerExceptions.Count: > 0 } all => Describe(all.InnerExceptions[^1]),
+        AmazonClientException { InnerException: { } inner } => Describe(inner),
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}
+
+/// <summary>The destination refused access: retrying cannot help until someone fixes the permissions.</summary>
+public sealed class DestinationAccessException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>The destination kept failing transiently through every attempt.</summary>
+public sealed class DestinationUnavailableException(string message, Exception inner) : Exception(message, inner);

@@ -1,0 +1,13 @@
+using AuditExport.Configurations;
+
+namespace AuditExport.Export;
+
+/// <summary>Builds the API's answer for a configuration, with its last export and lag from the export state.</summary>
+public sealed class ConfigurationResponder(ExportStores stores, TimeProvider clock)
+{
+    public async Task<ConfigurationResponse> ToResponseAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var state = await stores.GetStateAsync(configuration.Id, cancellationToken);
+        return ConfigurationResponse.From(configuration, state is null ? null : LastExportResponse.From(state, clock.GetUtcNow()));
+    }
+}

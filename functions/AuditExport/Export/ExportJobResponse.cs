@@ -1,0 +1,27 @@
+namespace AuditExport.Export;
+
+/// <summary>A job as the API shows it.</summary>
+public sealed record ExportJobResponse(
+    string Id,
+    string Status,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    long Records,
+    int Objects,
+    IReadOnlyList<string> ObjectNames,
+    int Attempts,
+    string? FailureReason,
+    string Trigger,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt)
+{
+    public static ExportJobResponse From(ExportJob job) => new(job.JobId, job.Status.ToString().ToUpperInvariant(), job.WindowStart, job.WindowEnd,
+        job.Records, job.ObjectCount, job.Objects, job.Attempts, job.FailureReason, job.Trigger, job.StartedAt, job.FinishedAt);
+}
+
+/// <summary>A configuration's last export and how far behind it is.</summary>
+public sealed record LastExportResponse(string? JobId, string? Status, DateTimeOffset? FinishedAt, long? Records, string? FailureReason, DateTimeOffset Watermark, long LagSeconds)
+{
+    public static LastExportResponse From(ExportState state, DateTimeOffset now) => new(state.LastJobId, state.LastStatus?.ToUpperInvariant(),
+        state.LastFinishedAt, state.LastRecords, state.LastFailureReason, state.Watermark, (long)Math.Max(0, (now - state.Watermark).TotalSeconds));
+}

@@ -1,0 +1,217 @@
+using AuditExport.Configurations;
+using AuditExport.Destinations;
+using Microsoft.Extensions.Logging;
+
+namespace AuditExport.Export;
+
+/// <summary>
+/// Runs one export job for one configuration, exactly:
+/// <list type="number">
+/// <item>takes the configuration's lease (a second timer, instance or export-now finds it busy);</item>
+/// <item>redoes an unfinished job with its recorded window, or records a new window (watermark, now − lag] first;</item>
+/// <item>streams the window's segments into rolling gzip JSON Lines objects with deterministic names;</item>
+/// <item>marks the job succeeded, then advances the watermark; a failure leaves the watermark and the job's
+/// window in place, so the next run overwrites the same objects instead of adding new ones.</item>
+/// </list>
+/// </summary>
+public sealed class ExportJobRunner(
+    ExportStores stores,
+    SegmentReader segments,
+    ExportDestinationFactory destinations,
+    ExportConfigurationService configurations,
+    SecretProtector secrets,
+    ExportOptions options,
+    TimeProvider clock,
+    ExportTestHooks hooks,
+    ILogger<ExportJobRunner> logger)
+{
+    public async Task<ExportRunResult> RunAsync(ExportConfiguration configuration, string trigger, CancellationToken cancellationToken)
+    {
+        var runner = Guid.NewGuid().ToString("N");
+        var state = await TakeLeaseAsync(configuration, runner, cancellationToken);
+        if (state is null || state.LeaseOwner != runner)
+        {
+            var running = state?.CurrentJobId is { } id ? await stores.GetJobAsync(configuration.Id, id, cancellationToken) : null;
+            logger.LogInformation("Export of {Id} skipped: another run holds its lease", configuration.Id);
+            return new ExportRunResult(configuration.Id, ExportRunOutcome.Busy, running, "An export of this configuration is already running.");
+        }
+
+        var lease = new LeaseKeeper(stores, state, options.Lease, clock);
+        try
+        {
+            var job = await StartOrResumeJobAsync(configuration, lease, trigger, cancellationToken);
+            if (job is null)
+            {
+                return new ExportRunResult(configuration.Id, ExportRunOutcome.UpToDate, null, "Nothing to export yet: the window is empty.");
+            }
+            if (job.Status == ExportJobStatus.Succeeded)
+            {
+                await AdvanceAsync(lease, job, cancellationToken); // uploaded before a crash; only the watermark was left
+                return new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, job);
+            }
+            return new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, await ExecuteAsync(configuration, lease, job, cancellationToken));
+        }
+        finally
+        {
+            await lease.ReleaseAsync();
+        }
+    }
+
+    private async Task<ExportState?> TakeLeaseAsync(ExportConfiguration configuration, string runner, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var now = clock.GetUtcNow();
+            var state = await stores.GetStateAsync(configuration.Id, cancellationToken)
+                ?? new ExportState(configuration.Id, InitialWatermark(configuration), null, null, null, null, null, null, null, null);
+            if (state.LeaseOwner is not null && state.LeaseUntil > now)
+            {
+                return state;
+            }
+            try
+            {
+                return await stores.SaveStateAsync(state with { LeaseOwner = runner, LeaseUntil = now + options.Lease }, cancellationToken);
+            }
+            catch (ExportStores.ConflictException)
+            {
+                // Someone else wrote the state between our read and write: read again.
+            }
+        }
+        return null;
+    }
+
+    private DateTimeOffset InitialWatermark(ExportConfiguration configuration) =>
+        configuration.StartFrom == StartFrom.EARLIEST_RETAINED
+            ? clock.GetUtcNow() - options.Retention * 2
+            : configuration.CreatedAt;
+
+    private async Task<ExportJob?> StartOrResumeJobAsync(ExportConfiguration configuration, LeaseKeeper lease, string trigger, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (lease.State.CurrentJobId is { } current && await stores.GetJobAsync(configuration.Id, current, cancellationToken) is { } unfinished)
+        {
+            if (unfinished.Status == ExportJobStatus.Succeeded)
+            {
+                return unfinished;
+            }
+            logger.LogWarning("Export of {Id}: redoing job {Job} (attempt {Attempt}) with its window ({Start:O}, {End:O}]",
+                configuration.Id, unfinished.JobId, unfinished.Attempts + 1, unfinished.WindowStart, unfinished.WindowEnd);
+            var redo = unfinished with { Status = ExportJobStatus.Running, Attempts = unfinished.Attempts + 1, FailureReason = null, Trigger = trigger, StartedAt = now, FinishedAt = null };
+            await stores.SaveJobAsync(redo, cancellationToken);
+            return redo;
+        }
+
+        // Whole seconds: object names carry the window end to the second, so no two windows may share one.
+        var end = TruncateToSecond(now - options.SafetyLag);
+        if (end <= lease.State.Watermark)
+        {
+            return null;
+        }
+        var job = new ExportJob(configuration.Id, ExportJob.NewJobId(end), lease.State.Watermark, end, ExportJobStatus.Running, 1, 0, 0, [], null, trigger, now, null);
+        await stores.SaveJobAsync(job, cancellationToken);
+        await lease.SaveAsync(s => s with { CurrentJobId = job.JobId }, cancellationToken); // the window is recorded before any upload
+        return job;
+    }
+
+    private async Task<ExportJob> ExecuteAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, CancellationToken cancellationToken)
+    {
+        var retry = new RetryPolicy(options.MaxAttempts, options.RetryBaseDelay, options.RetryMaxDelay, logger);
+        try
+        {
+            var (records, objects) = await UploadAsync(configuration, lease, job, retry, cancellationToken);
+            job = job with { Status = ExportJobStatus.Succeeded, Records = records, ObjectCount = objects.Count, Objects = objects, FinishedAt = clock.GetUtcNow() };
+            await stores.SaveJobAsync(job, cancellationToken);
+            await hooks.BeforeWatermarkAsync(job, cancellationToken);
+            await AdvanceAsync(lease, job, cancellationToken);
+            logger.LogInformation("Export of {Id} job {Job} succeeded: {Records} records in {Objects} objects, window ({Start:O}, {End:O}]",
+                configuration.Id, job.JobId, records, objects.Count, job.WindowStart, job.WindowEnd);
+            if (configuration.ConnectionStatus != ExportConfiguration.Success)
+            {
+                await configurations.RecordConnectionStatusAsync(configuration.Id, ExportConfiguration.Success, cancellationToken);
+            }
+            return job;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            var reason = e is DestinationAccessException or DestinationUnavailableException ? e.Message : RetryPolicy.Describe(e);
+            job = job with { Status = ExportJobStatus.Failed, FailureReason = reason, FinishedAt = clock.GetUtcNow() };
+            logger.LogError("Export of {Id} job {Job} failed (attempt {Attempt}); the watermark stays at {Watermark:O} and the next run redoes the same window: {Reason}",
+                configuration.Id, job.JobId, job.Attempts, job.WindowStart, reason);
+            await stores.SaveJobAsync(job, CancellationToken.None);
+            await lease.SaveAsync(s => s with { LastJobId = job.JobId, LastStatus = job.Status.ToString(), LastFinishedAt = job.FinishedAt, LastRecords = 0, LastFailureReason = reason }, CancellationToken.None);
+            if (e is DestinationAccessException)
+            {
+                await configurations.RecordConnectionStatusAsync(configuration.Id, $"Error exporting to {configuration.Destination.Describe()} - {reason}", CancellationToken.None);
+            }
+            return job;
+        }
+    }
+
+    private async Task<(long Records, List<string> Objects)> UploadAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, RetryPolicy retry, CancellationToken cancellationToken)
+    {
+        var secret = configuration.ProtectedSecret is null || configuration.Destination.SecretField is null
+            ? null
+            : secrets.Unprotect(configuration.ProtectedSecret, SecretProtector.Context(configuration.Id, configuration.Destination.SecretField));
+        await using var destination = await destinations.OpenAsync(configuration.Id, configuration.Destination, secret, retry, cancellationToken);
+
+        var objects = new List<string>();
+        long records = 0, recordsInObject = 0;
+        IObjectWriter? writer = null;
+        try
+        {
+            await foreach (var segment in segments.ReadAsync(job.WindowStart, job.WindowEnd, cancellationToken))
+            {
+                if (writer is not null && (recordsInObject + segment.Count > options.MaxRecordsPerFile || writer.BytesWritten + segment.Payload.Length > options.MaxBytesPerFile))
+                {
+                    await CompleteAsync(writer, objects, configuration, job, recordsInObject, cancellationToken);
+                    await writer.DisposeAsync();
+                    writer = null;
+                    recordsInObject = 0;
+                    await lease.RenewIfDueAsync(cancellationToken);
+                }
+                if (writer is null)
+                {
+                    objects.Add(ObjectNaming.Name(configuration, job.WindowEnd, objects.Count + 1));
+                    writer = await destination.StartObjectAsync(objects[^1], ObjectNaming.ContentType, cancellationToken);
+                }
+                // A segment's payload is a complete gzip member: appended as it is, the object is a valid gzip file.
+                await writer.WriteAsync(segment.Payload, cancellationToken);
+                recordsInObject += segment.Count;
+                records += segment.Count;
+            }
+            if (writer is not null)
+            {
+                await CompleteAsync(writer, objects, configuration, job, recordsInObject, cancellationToken);
+            }
+        }
+        finally
+        {
+            if (writer is not null)
+            {
+                await writer.DisposeAsync();
+            }
+        }
+        return (records, objects);
+    }
+
+    private async Task CompleteAsync(IObjectWriter writer, List<string> objects, ExportConfiguration configuration, ExportJob job, long records, CancellationToken cancellationToken)
+    {
+        await writer.CompleteAsync(cancellationToken);
+        logger.LogInformation("Export of {Id} job {Job}: wrote {Object} ({Records} records, {Bytes} bytes)",
+            configuration.Id, job.JobId, objects[^1], records, writer.BytesWritten);
+    }
+
+    private Task AdvanceAsync(LeaseKeeper lease, ExportJob job, CancellationToken cancellationToken) =>
+        lease.SaveAsync(s => s with
+        {
+            Watermark = job.WindowEnd,
+            CurrentJobId = null,
+            LastJobId = job.JobId,
+            LastStatus = job.Status.ToString(),
+            LastFinishedAt = job.FinishedAt,
+            LastRecords = job.Records,
+            LastFailureReason = null,
+        }, cancellationToken);
+
+    private static DateTimeOffset TruncateToSecond(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+}

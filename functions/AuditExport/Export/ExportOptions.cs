@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Configuration;
+
+namespace AuditExport.Export;
+
+/// <summary>Export settings (app settings of the same names; defaults work locally and in Azure).</summary>
+public sealed class ExportOptions
+{
+    public string ExportJobsTable { get; init; } = "ExportJobs";
+    public string ExportStateTable { get; init; } = "ExportState";
+
+    /// <summary>
+    /// A window ends this long before now, so that every ingest transaction with an earlier ingestion time
+    /// has landed. Ingest gives up on a batch (and lets the host retry it with a new time) once
+    /// <see cref="Ingest.IngestService.MaxWriteDelay"/> has passed, so the lag must exceed that plus one
+    /// transaction's own retries.
+    /// </summary>
+    public TimeSpan SafetyLag { get; init; } = TimeSpan.FromMinutes(10);
+
+    public int Parallelism { get; init; } = 4;
+    public long MaxRecordsPerFile { get; init; } = 1_000_000;
+    public long MaxBytesPerFile { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>A job holds its configuration's lease this long, renewed while it works.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Attempts per upload on transient failures (capped exponential backoff with jitter between).</summary>
+    public int MaxAttempts { get; init; } = 5;
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(90);
+
+    public static ExportOptions FromConfiguration(IConfiguration configuration)
+    {
+        var d = new ExportOptions();
+        var options = new ExportOptions
+        {
+            ExportJobsTable = configuration["ExportJobsTable"] ?? d.ExportJobsTable,
+            ExportStateTable = configuration["ExportStateTable"] ?? d.ExportStateTable,
+            SafetyLag = TimeSpan.FromSeconds(configuration.GetValue("ExportSafetyLagSeconds", (int)d.SafetyLag.TotalSeconds)),
+            Parallelism = configuration.GetValue("ExportParallelism", d.Parallelism),
+            MaxRecordsPerFile = configuration.GetValue("ExportMaxRecordsPerFile", d.MaxRecordsPerFile),
+            MaxBytesPerFile = configuration.GetValue("ExportMaxBytesPerFile", d.MaxBytesPerFile),
+            Lease = TimeSpan.FromSeconds(configuration.GetValue("ExportLeaseSeconds", (int)d.Lease.TotalSeconds)),
+            MaxAttempts = configuration.GetValue("ExportMaxAttempts", d.MaxAttempts),
+            RetryBaseDelay = TimeSpan.FromMilliseconds(configuration.GetValue("ExportRetryBaseDelayMilliseconds", (int)d.RetryBaseDelay.TotalMilliseconds)),
+            Retention = TimeSpan.FromDays(configuration.GetValue("RetentionDays", (int)d.Retention.TotalDays)),
+        };
+        Require(options.SafetyLag >= TimeSpan.Zero, "ExportSafetyLagSeconds must not be negative");
+        Require(options.Parallelism is >= 1 and <= 64, "ExportParallelism must be 1 to 64");
+        Require(options.MaxRecordsPerFile >= 1, "ExportMaxRecordsPerFile must be at least 1");
+        Require(options.MaxBytesPerFile >= 1024 * 1024, "ExportMaxBytesPerFile must be at least 1 MiB");
+        Require(options.Lease >= TimeSpan.FromSeconds(30), "ExportLeaseSeconds must be at least 30");
+        Require(options.MaxAttempts is >= 1 and <= 20, "ExportMaxAttempts must be 1 to 20");
+        Require(options.Retention >= TimeSpan.FromDays(1), "RetentionDays must be at least 1");
+        return options;
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message + ".");
+        }
+    }
+}

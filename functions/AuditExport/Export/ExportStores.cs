@@ -1,0 +1,137 @@
+using System.Text.Json;
+using AuditExport.Storage;
+
+namespace AuditExport.Export;
+
+/// <summary>Export jobs (PartitionKey = configuration id, newest first) and export state (one row per configuration).</summary>
+public sealed class ExportStores(ITableClient tables, ExportOptions options)
+{
+    public const string StateRowKey = "state";
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _created;
+
+    public sealed class ConflictException() : Exception("The export state was changed by another runner.");
+
+    public async Task EnsureTablesAsync(CancellationToken cancellationToken)
+    {
+        if (_created)
+        {
+            return;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_created)
+            {
+                await tables.CreateTableIfNotExistsAsync(options.ExportJobsTable, cancellationToken);
+                await tables.CreateTableIfNotExistsAsync(options.ExportStateTable, cancellationToken);
+                _created = true;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<ExportState?> GetStateAsync(Guid configurationId, CancellationToken cancellationToken)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        var e = await tables.GetEntityAsync(options.ExportStateTable, configurationId.ToString(), StateRowKey, cancellationToken);
+        return e is null ? null : new ExportState(configurationId, e.GetDateTime("Watermark")!.Value, e.GetString("CurrentJobId"),
+            e.GetString("LeaseOwner"), e.GetDateTime("LeaseUntil"), e.GetString("LastJobId"), e.GetString("LastStatus"),
+            e.GetDateTime("LastFinishedAt"), e.GetInt64("LastRecords"), e.GetString("LastFailureReason"), e.ETag);
+    }
+
+    /// <summary>Writes the state if nobody else did since it was read (insert when it has no ETag yet).</summary>
+    public async Task<ExportState> SaveStateAsync(ExportState state, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(state.ConfigurationId.ToString(), StateRowKey) { ["Watermark"] = state.Watermark };
+        void Optional(string name, object? value)
+        {
+            if (value is not null)
+            {
+                entity[name] = value;
+            }
+        }
+        Optional("CurrentJobId", state.CurrentJobId);
+        Optional("LeaseOwner", state.LeaseOwner);
+        Optional("LeaseUntil", state.LeaseUntil);
+        Optional("LastJobId", state.LastJobId);
+        Optional("LastStatus", state.LastStatus);
+        Optional("LastFinishedAt", state.LastFinishedAt);
+        Optional("LastRecords", state.LastRecords);
+        Optional("LastFailureReason", state.LastFailureReason);
+        entity.ETag = state.ETag;
+        try
+        {
+            var operation = state.ETag is null ? TableOperation.Insert(entity) : TableOperation.Replace(entity);
+            var etags = await tables.SubmitTransactionAsync(options.ExportStateTable, [operation], cancellationToken);
+            return state with { ETag = etags[0] };
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            throw new ConflictException();
+        }
+    }
+
+    public async Task DeleteStateAsync(Guid configurationId, CancellationToken cancellationToken)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        await tables.DeleteEntityAsync(options.ExportStateTable, configurationId.ToString(), StateRowKey, cancellationToken);
+    }
+
+    public async Task<ExportJob?> GetJobAsync(Guid configurationId, string jobId, CancellationToken cancellationToken)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        var e = await tables.GetEntityAsync(options.ExportJobsTable, configurationId.ToString(), jobId, cancellationToken);
+        return e is null ? null : ToJob(e);
+    }
+
+    public async Task<List<ExportJob>> RecentJobsAsync(Guid configurationId, int count, CancellationToken cancellationToken)
+    {
+        await EnsureTablesAsync(cancellationToken);
+        var page = await tables.QueryPageAsync(options.ExportJobsTable, new TableQuery($"PartitionKey eq '{configurationId}'", Top: count), null, cancellationToken);
+        return page.Entities.Select(ToJob).ToList();
+    }
+
+    public async Task SaveJobAsync(ExportJob job, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(job.ConfigurationId.ToString(), job.JobId)
+        {
+            ["WindowStart"] = job.WindowStart,
+            ["WindowEnd"] = job.WindowEnd,
+            ["Status"] = job.Status.ToString(),
+            ["Attempts"] = job.Attempts,
+            ["Records"] = job.Records,
+            ["ObjectCount"] = job.ObjectCount,
+            ["Objects"] = JsonSerializer.Serialize(job.Objects.Take(200)), // the first 200 names; the count is exact
+            ["Trigger"] = job.Trigger,
+            ["StartedAt"] = job.StartedAt,
+        };
+        if (job.FailureReason is not null)
+        {
+            entity["FailureReason"] = job.FailureReason;
+        }
+        if (job.FinishedAt is DateTimeOffset finished)
+        {
+            entity["FinishedAt"] = finished;
+        }
+        await tables.UpsertEntityAsync(options.ExportJobsTable, entity, cancellationToken);
+    }
+
+    private static ExportJob ToJob(TableEntity e) => new(
+        Guid.Parse(e.PartitionKey),
+        e.RowKey,
+        e.GetDateTime("WindowStart")!.Value,
+        e.GetDateTime("WindowEnd")!.Value,
+        Enum.Parse<ExportJobStatus>(e.GetString("Status")!),
+        e.GetInt32("Attempts") ?? 0,
+        e.GetInt64("Records") ?? 0,
+        e.GetInt32("ObjectCount") ?? 0,
+        JsonSerializer.Deserialize<List<string>>(e.GetString("Objects") ?? "[]")!,
+        e.GetString("FailureReason"),
+        e.GetString("Trigger") ?? "",
+        e.GetDateTime("StartedAt")!.Value,
+        e.GetDateTime("FinishedAt"));
+}
