@@ -39,17 +39,31 @@ public sealed class ExportJobRunner(
         var lease = new LeaseKeeper(stores, state, options.Lease, clock);
         try
         {
-            var job = await StartOrResumeJobAsync(configuration, lease, trigger, cancellationToken);
-            if (job is null)
+            // An unfinished job is finished first; once it succeeds, the run goes on with a fresh window.
+            ExportJob? last = null;
+            while (true)
             {
-                return new ExportRunResult(configuration.Id, ExportRunOutcome.UpToDate, null, "Nothing to export yet: the window is empty.");
+                var (job, resumed) = await StartOrResumeJobAsync(configuration, lease, trigger, cancellationToken);
+                if (job is null)
+                {
+                    return last is null
+                        ? new ExportRunResult(configuration.Id, ExportRunOutcome.UpToDate, null, "Nothing to export yet: the window is empty.")
+                        : new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, last);
+                }
+                if (job.Status == ExportJobStatus.Succeeded)
+                {
+                    await AdvanceAsync(lease, job, cancellationToken); // uploaded before a crash; only the watermark was left
+                }
+                else
+                {
+                    job = await ExecuteAsync(configuration, lease, job, cancellationToken);
+                }
+                last = job;
+                if (!resumed || job.Status != ExportJobStatus.Succeeded)
+                {
+                    return new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, job);
+                }
             }
-            if (job.Status == ExportJobStatus.Succeeded)
-            {
-                await AdvanceAsync(lease, job, cancellationToken); // uploaded before a crash; only the watermark was left
-                return new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, job);
-            }
-            return new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, await ExecuteAsync(configuration, lease, job, cancellationToken));
         }
         finally
         {
@@ -85,32 +99,32 @@ public sealed class ExportJobRunner(
             ? clock.GetUtcNow() - options.Retention * 2
             : configuration.CreatedAt;
 
-    private async Task<ExportJob?> StartOrResumeJobAsync(ExportConfiguration configuration, LeaseKeeper lease, string trigger, CancellationToken cancellationToken)
+    private async Task<(ExportJob? Job, bool Resumed)> StartOrResumeJobAsync(ExportConfiguration configuration, LeaseKeeper lease, string trigger, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (lease.State.CurrentJobId is { } current && await stores.GetJobAsync(configuration.Id, current, cancellationToken) is { } unfinished)
         {
             if (unfinished.Status == ExportJobStatus.Succeeded)
             {
-                return unfinished;
+                return (unfinished, true);
             }
             logger.LogWarning("Export of {Id}: redoing job {Job} (attempt {Attempt}) with its window ({Start:O}, {End:O}]",
                 configuration.Id, unfinished.JobId, unfinished.Attempts + 1, unfinished.WindowStart, unfinished.WindowEnd);
             var redo = unfinished with { Status = ExportJobStatus.Running, Attempts = unfinished.Attempts + 1, FailureReason = null, Trigger = trigger, StartedAt = now, FinishedAt = null };
             await stores.SaveJobAsync(redo, cancellationToken);
-            return redo;
+            return (redo, true);
         }
 
         // Whole seconds: object names carry the window end to the second, so no two windows may share one.
         var end = TruncateToSecond(now - options.SafetyLag);
         if (end <= lease.State.Watermark)
         {
-            return null;
+            return (null, false);
         }
         var job = new ExportJob(configuration.Id, ExportJob.NewJobId(end), lease.State.Watermark, end, ExportJobStatus.Running, 1, 0, 0, [], null, trigger, now, null);
         await stores.SaveJobAsync(job, cancellationToken);
         await lease.SaveAsync(s => s with { CurrentJobId = job.JobId }, cancellationToken); // the window is recorded before any upload
-        return job;
+        return (job, false);
     }
 
     private async Task<ExportJob> ExecuteAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, CancellationToken cancellationToken)

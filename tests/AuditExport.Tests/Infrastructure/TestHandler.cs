@@ -24,7 +24,8 @@ public sealed class TestHandler : IAsyncDisposable
     public FunctionsHostClient Host { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestHandler> StartAsync(IDictionary<string, string> settings, TimeProvider? clock = null, FaultInjectionPolicy? faults = null)
+    public static async Task<TestHandler> StartAsync(IDictionary<string, string> settings, TimeProvider? clock = null, FaultInjectionPolicy? faults = null,
+        AuditExport.Export.ExportTestHooks? hooks = null)
     {
         var port = Emulators.FreePort();
         var args = settings.Append(new(HandlerApp.PortVariable, port.ToString()))
@@ -36,6 +37,10 @@ public sealed class TestHandler : IAsyncDisposable
             if (clock is not null)
             {
                 builder.Services.AddSingleton(clock);
+            }
+            if (hooks is not null)
+            {
+                builder.Services.AddSingleton(hooks);
             }
             var options = new StorageClientOptions();
             options.Retry.Delay = TimeSpan.FromMilliseconds(20); // keep retried failures quick in tests
