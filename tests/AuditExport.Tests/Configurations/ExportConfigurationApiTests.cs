@@ -1,3 +1,4 @@
+using AuditExport.LocalHost;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;

@@ -1,3 +1,4 @@
+using AuditExport.LocalHost;
 using AuditExport.Destinations;
 using AuditExport.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -2,9 +2,9 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-namespace AuditExport.Tests.Infrastructure;
+namespace AuditExport.LocalHost;
 
-/// <summary>Direct access to the s3rver emulator, to prepare buckets and read what the exporter wrote.</summary>
+/// <summary>Direct access to the s3rver emulator (its fixed key pair S3RVER/S3RVER), to prepare buckets and read what the exporter wrote.</summary>
 public static class S3Buckets
 {
     public static AmazonS3Client Client(Uri endpoint) => new(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AuditExport.Storage;
 
-namespace AuditExport.Tests.Infrastructure;
+namespace AuditExport.LocalHost;
 
 /// <summary>Container SAS tokens for Azurite's well-known account, signed as the Blob service defines (version 2020-12-06 and later).</summary>
 public static class AzuriteSas
