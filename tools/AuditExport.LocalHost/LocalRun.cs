@@ -70,7 +70,7 @@ public static class LocalRun
         });
         Console.WriteLine($"  HTTP {timer.Status}: {string.Join(" | ", timer.Logs)}");
 
-        var s3Lines = await PrintExportAsync(api, s3Id, "S3", async key => await ReadS3Async(emulators, bucket, key));
+        var s3Lines = await PrintExportAsync(api, s3Id, "S3", key => S3Buckets.ReadBytesAsync(emulators.S3Endpoint, bucket, key));
         var blobs = new AzureBlobClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString));
         var adlsLines = await PrintExportAsync(api, adlsId, "ADLS", key => blobs.GetBlobAsync(container, key, default));
 
@@ -154,14 +154,5 @@ public static class LocalRun
             }
         }
         return lines;
-    }
-
-    private static async Task<byte[]?> ReadS3Async(Emulators emulators, string bucket, string key)
-    {
-        using var client = S3Buckets.Client(emulators.S3Endpoint);
-        using var response = await client.GetObjectAsync(bucket, key);
-        using var buffer = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(buffer);
-        return buffer.ToArray();
     }
 }

@@ -24,14 +24,19 @@ public static class S3Buckets
         return bucket;
     }
 
-    public static async Task<string?> ReadAsync(Uri endpoint, string bucket, string key)
+    public static async Task<string?> ReadAsync(Uri endpoint, string bucket, string key) =>
+        await ReadBytesAsync(endpoint, bucket, key) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+
+    /// <summary>An object's bytes, or null when there is no such object.</summary>
+    public static async Task<byte[]?> ReadBytesAsync(Uri endpoint, string bucket, string key)
     {
         using var client = Client(endpoint);
         try
         {
             using var response = await client.GetObjectAsync(bucket, key);
-            using var reader = new StreamReader(response.ResponseStream);
-            return await reader.ReadToEndAsync();
+            using var buffer = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(buffer);
+            return buffer.ToArray();
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
         {

@@ -9,8 +9,7 @@ namespace AuditExport.Configurations;
 public sealed class ExportConfigurationStore(ITableClient tables, string tableName)
 {
     public const string PartitionKey = "configuration";
-    private readonly SemaphoreSlim _createGate = new(1, 1);
-    private bool _created;
+    private readonly InitializeOnce _table = new(ct => tables.CreateTableIfNotExistsAsync(tableName, ct));
 
     public sealed class ConflictException() : Exception("The configuration was changed by someone else.");
 
@@ -64,26 +63,7 @@ public sealed class ExportConfigurationStore(ITableClient tables, string tableNa
         }
     }
 
-    private async Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-        await _createGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_created)
-            {
-                await tables.CreateTableIfNotExistsAsync(tableName, cancellationToken);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _createGate.Release();
-        }
-    }
+    private Task EnsureTableAsync(CancellationToken cancellationToken) => _table.EnsureAsync(cancellationToken);
 
     private static TableEntity ToEntity(ExportConfiguration c)
     {

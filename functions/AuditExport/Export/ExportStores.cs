@@ -7,32 +7,15 @@ namespace AuditExport.Export;
 public sealed class ExportStores(ITableClient tables, ExportOptions options)
 {
     public const string StateRowKey = "state";
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private bool _created;
+    private readonly InitializeOnce _tables = new(async ct =>
+    {
+        await tables.CreateTableIfNotExistsAsync(options.ExportJobsTable, ct);
+        await tables.CreateTableIfNotExistsAsync(options.ExportStateTable, ct);
+    });
 
     public sealed class ConflictException() : Exception("The export state was changed by another runner.");
 
-    public async Task EnsureTablesAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_created)
-            {
-                await tables.CreateTableIfNotExistsAsync(options.ExportJobsTable, cancellationToken);
-                await tables.CreateTableIfNotExistsAsync(options.ExportStateTable, cancellationToken);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task EnsureTablesAsync(CancellationToken cancellationToken) => _tables.EnsureAsync(cancellationToken);
 
     public async Task<ExportState?> GetStateAsync(Guid configurationId, CancellationToken cancellationToken)
     {

@@ -2,35 +2,15 @@ using AuditExport.Storage;
 
 namespace AuditExport.Ingest;
 
-/// <summary>
-/// Creates the ingest tables and quarantine container once per process, on first use rather than at
-/// start-up, so the handler starts (and answers health checks) even while storage is unreachable.
-/// </summary>
+/// <summary>Creates the ingest tables and quarantine container once per process, on first use.</summary>
 public sealed class IngestStorageInitializer(ITableClient tables, IBlobClient blobs, IngestOptions options)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile bool _done;
-
-    public async Task EnsureAsync(CancellationToken cancellationToken)
+    private readonly InitializeOnce _once = new(async ct =>
     {
-        if (_done)
-        {
-            return;
-        }
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_done)
-            {
-                await tables.CreateTableIfNotExistsAsync(options.AuditEventsTable, cancellationToken);
-                await tables.CreateTableIfNotExistsAsync(options.QuarantineTable, cancellationToken);
-                await blobs.CreateContainerIfNotExistsAsync(options.QuarantineContainer, cancellationToken);
-                _done = true;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        await tables.CreateTableIfNotExistsAsync(options.AuditEventsTable, ct);
+        await tables.CreateTableIfNotExistsAsync(options.QuarantineTable, ct);
+        await blobs.CreateContainerIfNotExistsAsync(options.QuarantineContainer, ct);
+    });
+
+    public Task EnsureAsync(CancellationToken cancellationToken) => _once.EnsureAsync(cancellationToken);
 }

@@ -134,21 +134,7 @@ public sealed class ExportBench : IAsyncDisposable
         return lines;
     }
 
-    public Func<string, Task<byte[]?>> S3Reader(string bucket) => async key =>
-    {
-        using var client = S3Buckets.Client(Emulators.S3Endpoint);
-        try
-        {
-            using var response = await client.GetObjectAsync(bucket, key);
-            using var buffer = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(buffer);
-            return buffer.ToArray();
-        }
-        catch (Amazon.S3.AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    };
+    public Func<string, Task<byte[]?>> S3Reader(string bucket) => key => S3Buckets.ReadBytesAsync(Emulators.S3Endpoint, bucket, key);
 
     public Func<string, Task<byte[]?>> BlobReader(string container) => name => Emulators.BlobClient().GetBlobAsync(container, name, default);
 

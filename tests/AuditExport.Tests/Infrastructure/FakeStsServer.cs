@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security;
 using System.Text.RegularExpressions;
-using AuditExport.LocalHost;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Tests.Infrastructure;
 
@@ -33,10 +30,10 @@ public sealed partial class FakeStsServer : IAsyncDisposable
 
     public Uri Endpoint { get; }
 
-    private FakeStsServer(WebApplication app, int port)
+    private FakeStsServer(WebApplication app, Uri endpoint)
     {
         _app = app;
-        Endpoint = new Uri($"http://127.0.0.1:{port}");
+        Endpoint = endpoint;
     }
 
     public static async Task<FakeStsServer> StartAsync()
@@ -44,15 +41,9 @@ public sealed partial class FakeStsServer : IAsyncDisposable
         // The exporter's own AWS identity comes from the default credential chain: environment variables here.
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", CallerAccessKeyId);
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", CallerSecretAccessKey);
-        var port = Emulators.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new FakeStsServer(app, port);
-        app.MapPost("/", server.HandleAsync);
-        await app.StartAsync();
-        return server;
+        FakeStsServer? server = null;
+        var (app, endpoint) = await LoopbackServer.StartAsync(app => app.MapPost("/", (HttpRequest request) => server!.HandleAsync(request)));
+        return server = new FakeStsServer(app, endpoint);
     }
 
     private async Task<IResult> HandleAsync(HttpRequest request)

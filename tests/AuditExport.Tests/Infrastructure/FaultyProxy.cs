@@ -1,8 +1,5 @@
-using AuditExport.LocalHost;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Tests.Infrastructure;
 
@@ -22,23 +19,17 @@ public sealed class FaultyProxy : IAsyncDisposable
     public int Injected { get; private set; }
     public Uri Endpoint { get; }
 
-    private FaultyProxy(WebApplication app, int port)
+    private FaultyProxy(WebApplication app, Uri endpoint)
     {
         _app = app;
-        Endpoint = new Uri($"http://127.0.0.1:{port}/");
+        Endpoint = endpoint;
     }
 
     public static async Task<FaultyProxy> StartAsync(Uri upstream)
     {
-        var port = Emulators.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var proxy = new FaultyProxy(app, port);
-        app.Run(context => proxy.ForwardAsync(context, upstream));
-        await app.StartAsync();
-        return proxy;
+        FaultyProxy? proxy = null;
+        var (app, endpoint) = await LoopbackServer.StartAsync(app => app.Run(context => proxy!.ForwardAsync(context, upstream)));
+        return proxy = new FaultyProxy(app, endpoint);
     }
 
     private async Task ForwardAsync(HttpContext context, Uri upstream)
