@@ -114,6 +114,25 @@ public sealed partial class FunctionAppConfigurationTests
         Assert.True(missing.Count == 0, "missing from local.settings.sample.json: " + string.Join(", ", missing));
     }
 
+    [Theory]
+    [InlineData("ExportEvery2Hours", "0 0 */2 * * *")]
+    [InlineData("ExportEvery4Hours", "0 0 */4 * * *")]
+    [InlineData("ExportEvery6Hours", "0 0 */6 * * *")]
+    [InlineData("ExportEvery12Hours", "0 0 */12 * * *")]
+    [InlineData("ExportEvery24Hours", "0 0 0 * * *")]
+    [InlineData("PurgeExpiredAuditEvents", "0 30 3 * * *")]
+    public void Timers_fire_on_utc_aligned_schedules_matching_their_interval(string function, string schedule)
+    {
+        var binding = Assert.Single(ReadJson("functions", function, "function.json").GetProperty("bindings").EnumerateArray());
+        Assert.Equal("timerTrigger", binding.GetProperty("type").GetString());
+        Assert.Equal(schedule, binding.GetProperty("schedule").GetString());
+        if (AuditExport.Hosting.ExportTimerFunctions.Timers.TryGetValue(function, out var interval))
+        {
+            Assert.Equal($"EVERY_{(int)interval}_HOURS", interval.ToString());
+            Assert.EndsWith((int)interval == 24 ? "0 0 0 * * *" : $"*/{(int)interval} * * *", schedule);
+        }
+    }
+
     [Fact]
     public void Settings_sample_values_are_usable_as_they_are()
     {
