@@ -17,7 +17,7 @@ public sealed record DestinationTimeouts(TimeSpan Request)
 
     public static DestinationTimeouts FromConfiguration(IConfiguration configuration)
     {
-        var seconds = configuration.GetValue(SettingName, 10);
+        var seconds = configuration.GetValue(DestinationTimeouts.SettingName, 10);
         if (seconds is < 1 or > 300)
         {
             throw new InvalidOperationException($"{SettingName} must be 1 to 300; it is {seconds}.");

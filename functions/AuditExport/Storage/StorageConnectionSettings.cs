@@ -14,7 +14,7 @@ public static class StorageConnectionSettings
 
     public static StorageConnection Read(IConfiguration configuration)
     {
-        var section = configuration.GetSection(Name);
+        var section = configuration.GetSection(StorageConnectionSettings.Name);
         var tableUri = section["tableServiceUri"];
         var blobUri = section["blobServiceUri"];
         if (!string.IsNullOrWhiteSpace(tableUri) || !string.IsNullOrWhiteSpace(blobUri))

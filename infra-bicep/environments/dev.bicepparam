@@ -1,0 +1,15 @@
+using '../main.bicep'
+
+param environmentName = 'dev'
+param hostingPlan = 'FlexConsumption'
+param eventHubPartitionCount = 2
+param maximumInstanceCount = 10
+param exportSettings = {
+  safetyLagSeconds: 600
+  parallelism: 2
+  retentionDays: 30
+  ingestShardCount: 2
+}
+param secretProtectionKeys = readEnvironmentVariable('SECRET_PROTECTION_KEYS')
+param awsAccessKeyId = readEnvironmentVariable('EXPORTER_AWS_ACCESS_KEY_ID', '')
+param awsSecretAccessKey = readEnvironmentVariable('EXPORTER_AWS_SECRET_ACCESS_KEY', '')

@@ -1,0 +1,15 @@
+using '../main.bicep'
+
+param environmentName = 'prod'
+param hostingPlan = 'FlexConsumption'
+param eventHubPartitionCount = 8
+param maximumInstanceCount = 40
+param exportSettings = {
+  safetyLagSeconds: 600
+  parallelism: 4
+  retentionDays: 90
+  ingestShardCount: 8
+}
+param secretProtectionKeys = readEnvironmentVariable('SECRET_PROTECTION_KEYS')
+param awsAccessKeyId = readEnvironmentVariable('EXPORTER_AWS_ACCESS_KEY_ID', '')
+param awsSecretAccessKey = readEnvironmentVariable('EXPORTER_AWS_SECRET_ACCESS_KEY', '')
