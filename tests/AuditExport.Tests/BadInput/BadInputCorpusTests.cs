@@ -1,0 +1,101 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AuditExport.Ingest;
+using AuditExport.LocalHost;
+using AuditExport.Storage;
+using AuditExport.Tests.Infrastructure;
+
+namespace AuditExport.Tests.BadInput;
+
+/// <summary>
+/// The bad-input corpus (BadInput/corpus, one file per kind, expected reasons in expected-reasons.json):
+/// every kind is quarantined with its specific reason; the handler answers 2xx and its memory stays bounded.
+/// </summary>
+[Collection(EmulatorsCollection.Name)]
+public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
+{
+    private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "BadInput");
+
+    public static TheoryData<string> Files() => [.. Expected().Keys.Order(StringComparer.Ordinal)];
+
+    private static Dictionary<string, string> Expected() =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(Folder, "expected-reasons.json")))!;
+
+    private static byte[] Content(string file) => File.ReadAllBytes(Path.Combine(Folder, "corpus", file));
+
+    [Fact]
+    public void The_corpus_has_at_least_30_kinds_each_with_a_file_and_a_reason()
+    {
+        var expected = Expected();
+        Assert.True(expected.Count >= 30, $"{expected.Count} kinds");
+        Assert.Equal(expected.Keys.Order(), Directory.GetFiles(Path.Combine(Folder, "corpus")).Select(Path.GetFileName).Order()!);
+        Assert.All(expected.Values, reason => Assert.False(string.IsNullOrWhiteSpace(reason)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Raw_bytes_of_each_kind_are_rejected_with_their_specific_reason(string file)
+    {
+        var splitter = new ElementSplitter(new AuditEventValidator(1024 * 1024, new AdjustableClock(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero))));
+        var accepted = new List<AuditEvent>();
+        var rejected = new List<RejectedInput>();
+
+        splitter.Split(new DeliveredElement(0, Content(file)), accepted, rejected);
+
+        var reason = Assert.Single(rejected).Reason;
+        Assert.StartsWith(Expected()[file], reason);
+        Assert.All(accepted, e => Assert.StartsWith("l", e.Id)); // only the good lines of the JSON Lines file
+    }
+
+    [Fact]
+    public async Task Through_the_handler_every_kind_is_quarantined_with_its_reason_and_exact_bytes_and_nothing_crashes()
+    {
+        var settings = TestHandler.IsolatedSettings(emulators, out var events, out var quarantine);
+        await using var handler = await TestHandler.StartAsync(settings, new AdjustableClock(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero)));
+        var expected = Expected();
+        // The host hands a handler string bodies decoded as UTF-8 (function.json dataType "string"), so invalid
+        // UTF-8 never reaches the handler intact; it is covered at the byte level above.
+        var files = expected.Keys.Where(f => f != "invalid-utf8.json").Order(StringComparer.Ordinal).ToList();
+        var bodies = files.Select(f => Encoding.UTF8.GetString(Content(f))).ToList();
+
+        var result = await handler.Host.InvokeAsync("IngestAuditEvents", EventHubInvocation.Create(bodies, "7", 1000, DateTimeOffset.UtcNow));
+
+        Assert.Equal(200, result.Status);
+        Assert.Equal(files.Count, result.ReturnValue.GetProperty("quarantined").GetInt32());
+        Assert.Equal(2, result.ReturnValue.GetProperty("accepted").GetInt32()); // l1 and l3 of the JSON Lines file
+        var rows = await emulators.TableClient().QueryAllAsync(quarantine, new TableQuery()).ToListAsync();
+        var blobs = emulators.BlobClient();
+        foreach (var row in rows)
+        {
+            var file = files[(int)(row.GetInt64("SequenceNumber")!.Value - 1000)];
+            Assert.StartsWith(expected[file], row.GetString("Reason"));
+            var raw = await blobs.GetBlobAsync(row.GetString("BlobContainer")!, row.GetString("BlobName")!, default);
+            Assert.NotNull(raw);
+            Assert.True(raw.Length <= Encoding.UTF8.GetByteCount(bodies[files.IndexOf(file)]), $"{file}: kept bytes come from the message");
+        }
+        Assert.Equal(files.Count, rows.Count);
+        await handler.Host.WaitUntilHealthyAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Delivering_the_corpus_again_and_again_keeps_memory_bounded()
+    {
+        var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
+        await using var handler = await TestHandler.StartAsync(settings);
+        var bodies = Expected().Keys.Where(f => f != "over-1mb.json").Select(f => Encoding.UTF8.GetString(Content(f))).ToList();
+        await handler.Host.InvokeAsync("IngestAuditEvents", EventHubInvocation.Create(bodies, null, null, DateTimeOffset.UtcNow));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+
+        for (var round = 0; round < 30; round++)
+        {
+            var result = await handler.Host.InvokeAsync("IngestAuditEvents", EventHubInvocation.Create(bodies, null, null, DateTimeOffset.UtcNow));
+            Assert.Equal(200, result.Status);
+        }
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+
+        Assert.True(after - before < 32 * 1024 * 1024, $"managed memory grew by {(after - before) / 1024 / 1024} MiB over 30 deliveries");
+    }
+}
