@@ -50,9 +50,9 @@ public sealed class Emulators : IAsyncDisposable
 
     private async Task StartAzuriteAsync()
     {
-        BlobPort = FreePort();
-        TablePort = FreePort();
-        var queuePort = FreePort();
+        var ports = FreePorts(3);
+        (BlobPort, TablePort) = (ports[0], ports[1]);
+        var queuePort = ports[2];
         var workspace = TempFolder("azurite");
         var output = Start("azurite", workspace,
             "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
@@ -128,11 +128,21 @@ public sealed class Emulators : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
+    public static int FreePort() => FreePorts(1)[0];
+
+    /// <summary>Distinct free ports: every listener stays open until all are chosen, so none is handed out twice.</summary>
+    public static int[] FreePorts(int count)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
     }
 
     private string TempFolder(string name)

@@ -30,8 +30,16 @@ public sealed class ExportConfigurationStore(ITableClient tables, string tableNa
     public async Task<ExportConfiguration> InsertAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var etags = await tables.SubmitTransactionAsync(tableName, [TableOperation.Insert(ToEntity(configuration))], cancellationToken);
-        return configuration with { ETag = etags[0] };
+        try
+        {
+            var etags = await tables.SubmitTransactionAsync(tableName, [TableOperation.Insert(ToEntity(configuration))], cancellationToken);
+            return configuration with { ETag = etags[0] };
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            // The id is new, so the row can only be this insert's own, committed before its answer was lost.
+            return await GetAsync(configuration.Id, cancellationToken) ?? throw new InvalidOperationException($"Configuration {configuration.Id} conflicted but cannot be read.", e);
+        }
     }
 
     /// <summary>Replaces the row only if it still has <paramref name="configuration"/>'s ETag.</summary>

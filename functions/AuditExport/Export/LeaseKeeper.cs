@@ -8,8 +8,30 @@ public sealed class LeaseKeeper(ExportStores stores, ExportState state, TimeSpan
 {
     public ExportState State { get; private set; } = state;
 
-    public async Task SaveAsync(Func<ExportState, ExportState> change, CancellationToken cancellationToken) =>
-        State = await stores.SaveStateAsync(change(State), cancellationToken);
+    public async Task SaveAsync(Func<ExportState, ExportState> change, CancellationToken cancellationToken)
+    {
+        var desired = change(State);
+        try
+        {
+            State = await stores.SaveStateAsync(desired, cancellationToken);
+        }
+        catch (ExportStores.ConflictException)
+        {
+            // A write can commit although its answer was lost; the client's retry then meets its own new ETag.
+            // If the stored state is exactly what this runner wrote, that write succeeded.
+            var stored = await stores.GetStateAsync(desired.ConfigurationId, cancellationToken);
+            if (stored is null || !SameContent(stored, desired))
+            {
+                throw;
+            }
+            State = stored;
+        }
+    }
+
+    private static bool SameContent(ExportState a, ExportState b) =>
+        a.LeaseOwner == b.LeaseOwner && a.CurrentJobId == b.CurrentJobId && a.LastJobId == b.LastJobId && a.LastStatus == b.LastStatus
+        && Math.Abs((a.Watermark - b.Watermark).TotalMilliseconds) < 1
+        && Math.Abs(((a.LeaseUntil ?? default) - (b.LeaseUntil ?? default)).TotalMilliseconds) < 1;
 
     public async Task RenewIfDueAsync(CancellationToken cancellationToken)
     {
