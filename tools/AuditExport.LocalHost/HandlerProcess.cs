@@ -71,6 +71,9 @@ public sealed class HandlerProcess : IAsyncDisposable
         return handler;
     }
 
+    /// <summary>Kills the process at once, as a crash or a scale-in would: no shutdown, no cleanup.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

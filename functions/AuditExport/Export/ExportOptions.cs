@@ -50,7 +50,7 @@ public sealed class ExportOptions
         Require(options.Parallelism is >= 1 and <= 64, "ExportParallelism must be 1 to 64");
         Require(options.MaxRecordsPerFile >= 1, "ExportMaxRecordsPerFile must be at least 1");
         Require(options.MaxBytesPerFile >= 1024 * 1024, "ExportMaxBytesPerFile must be at least 1 MiB");
-        Require(options.Lease >= TimeSpan.FromSeconds(30), "ExportLeaseSeconds must be at least 30");
+        Require(options.Lease >= TimeSpan.FromSeconds(5), "ExportLeaseSeconds must be at least 5");
         Require(options.MaxAttempts is >= 1 and <= 20, "ExportMaxAttempts must be 1 to 20");
         Require(options.Retention >= TimeSpan.FromDays(1), "RetentionDays must be at least 1");
         return options;
