@@ -19,6 +19,16 @@ public sealed class HandlerProcess : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>The process's peak resident memory so far (VmHWM), in bytes; Linux only.</summary>
+    public long PeakWorkingSetBytes
+    {
+        get
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+    }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
     public string Output { get { lock (_output) { return _output.ToString(); } } }
 

@@ -44,7 +44,23 @@ public sealed class ElementSplitter(AuditEventValidator validator)
             return;
         }
 
-        if (IsSingleJsonValue(trimmed.Span, out var isArray))
+        if (trimmed.Span[0] == (byte)'{')
+        {
+            // The common case, one object: validation reads it once, trailing content included. Only when that
+            // fails as JSON and there are several lines is it read again, as JSON Lines.
+            var reason = validator.Validate(trimmed.Span, out var id, out var timestamp);
+            if (reason is null)
+            {
+                accepted.Add(new AuditEvent(trimmed, id, timestamp, element.Index, item));
+                return;
+            }
+            if (!reason.StartsWith("invalid JSON", StringComparison.Ordinal) || trimmed.Span.IndexOf((byte)'\n') < 0)
+            {
+                rejected.Add(new RejectedInput(trimmed, reason, element.Index, item));
+                return;
+            }
+        }
+        else if (IsSingleJsonValue(trimmed.Span, out var isArray))
         {
             AddValue(trimmed, isArray, element.Index, ref item, accepted, rejected);
             return;

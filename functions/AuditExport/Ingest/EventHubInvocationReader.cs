@@ -62,7 +62,13 @@ public static class EventHubInvocationReader
         }
         try
         {
-            return new DeliveredElement(index, StrictUtf8.GetBytes(element.GetString()!));
+            // Unescape straight from the JSON text into UTF-8: no UTF-16 string in between.
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
+            var reader = new Utf8JsonReader(raw);
+            reader.Read();
+            var bytes = new byte[reader.ValueSpan.Length];
+            var length = reader.CopyString(bytes);
+            return new DeliveredElement(index, length == bytes.Length ? bytes : bytes[..length]);
         }
         catch (Exception e) when (e is EncoderFallbackException or InvalidOperationException)
         {

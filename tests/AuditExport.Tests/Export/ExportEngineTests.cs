@@ -1,3 +1,4 @@
+using AuditExport.LocalHost;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AuditExport.Export;

@@ -1,3 +1,4 @@
+using AuditExport.LocalHost;
 using System.Collections.Concurrent;
 using System.Security;
 using System.Text.RegularExpressions;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace AuditExport.Tests.Infrastructure;
+namespace AuditExport.LocalHost;
 
 /// <summary>What the proxy does to one request.</summary>
 public enum FaultKind
@@ -70,6 +70,9 @@ public sealed class FaultyProxy : IAsyncDisposable
     }
 
     public int Injected { get; private set; }
+
+    /// <summary>Every request seen, faulty or not (a count of storage transactions when nothing is injected).</summary>
+    public int Requests => _requests;
     public Uri Endpoint { get; }
 
     private FaultyProxy(WebApplication app, Uri endpoint)

@@ -1,9 +1,8 @@
-using AuditExport.LocalHost;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace AuditExport.Tests.Infrastructure;
+namespace AuditExport.LocalHost;
 
 /// <summary>A small Kestrel app on a free loopback port, for stand-ins of services that cannot run here.</summary>
 public static class LoopbackServer

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AuditExport.Export;
+using AuditExport.Ingest;
+using AuditExport.LocalHost;
+using AuditExport.Storage;
+
+namespace AuditExport.Benchmarks;
+
+/// <summary>
+/// Export of one window of N events to the S3 emulator and to Azurite blob, each by a fresh handler process
+/// (so its peak memory is the export's own), against the ceiling of the same table: a raw key-range read of
+/// the same segments, payloads reassembled.
+/// </summary>
+public static class ExportBenchmark
+{
+    public static async Task RunAsync(Emulators emulators, Workload workload, Results results)
+    {
+        var settings = Handlers.Settings(emulators.StorageConnectionString, Handlers.RunId());
+        string s3Id, adlsId;
+        await using (var ingest = await HandlerProcess.StartAsync(settings))
+        {
+            using var api = new HttpClient { BaseAddress = ingest.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
+            var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
+            s3Id = await CreateAsync(api, "s3-access-key", new JsonObject
+            {
+                ["interval"] = "EVERY_24_HOURS", ["bucket"] = bucket, ["region"] = "us-east-1", ["accessKeyId"] = "S3RVER", ["secretAccessKey"] = "S3RVER",
+                ["endpoint"] = emulators.S3Endpoint.AbsoluteUri, ["forcePathStyle"] = true,
+            });
+            var container = "bench-" + Handlers.RunId();
+            await new AzureBlobClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString)).CreateContainerIfNotExistsAsync(container, default);
+            adlsId = await CreateAsync(api, "adls-sas-token", new JsonObject
+            {
+                ["interval"] = "EVERY_24_HOURS", ["storageAccount"] = StorageConnection.DevelopmentAccountName, ["fileSystem"] = container,
+                ["sasToken"] = AzuriteSas.ForContainer(container, "cw", DateTimeOffset.UtcNow.AddDays(1)), ["endpoint"] = $"http://127.0.0.1:{emulators.BlobPort}/{StorageConnection.DevelopmentAccountName}",
+            });
+            Console.WriteLine($"    ingesting {workload.Events.Count:N0} events for the export window ...");
+            await Handlers.IngestAsync(ingest, workload.Invocations(500, 4));
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2)); // past the 1 s safety lag
+
+        var ceiling = await ReadCeilingAsync(emulators, settings["AuditEventsTable"]);
+        foreach (var (label, id) in new[] { ("S3 (s3rver)", s3Id), ("ADLS (Azurite blob)", adlsId) })
+        {
+            await using var exporter = await HandlerProcess.StartAsync(settings);
+            using var api = new HttpClient { BaseAddress = exporter.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
+            var idle = exporter.PeakWorkingSetBytes;
+            var stopwatch = Stopwatch.StartNew();
+            var response = await api.PostAsync($"/api/export-configurations/{id}/export", null);
+            var elapsed = stopwatch.Elapsed;
+            var job = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (!response.IsSuccessStatusCode || job.GetProperty("status").GetString() != "SUCCEEDED" || job.GetProperty("records").GetInt64() != workload.Events.Count)
+            {
+                throw new InvalidOperationException($"Export to {label} did not export the window: {job}");
+            }
+            results.Add(new Measurement("Export", $"{workload.Events.Count:N0} events to {label}", new()
+            {
+                ["ceiling events/s"] = workload.Events.Count / ceiling.TotalSeconds,
+                ["ours events/s"] = workload.Events.Count / elapsed.TotalSeconds,
+                ["ours MiB/s"] = workload.MiB / elapsed.TotalSeconds,
+                ["ratio"] = ceiling.TotalSeconds / elapsed.TotalSeconds,
+                ["peak working set MB"] = exporter.PeakWorkingSetBytes / 1e6,
+                ["idle working set MB"] = idle / 1e6,
+                ["objects"] = job.GetProperty("objects").GetInt32(),
+            }));
+        }
+    }
+
+    /// <summary>The faster of two raw reads of every segment: pages as large as the service gives, and pages of 8 as the export reads.</summary>
+    private static async Task<TimeSpan> ReadCeilingAsync(Emulators emulators, string table)
+    {
+        var large = await ReadAllAsync(emulators, table, top: null);
+        var small = await ReadAllAsync(emulators, table, top: SegmentReader.PageSize);
+        return large < small ? large : small;
+    }
+
+    private static async Task<TimeSpan> ReadAllAsync(Emulators emulators, string table, int? top)
+    {
+        var tables = new AzureTableClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString));
+        var stopwatch = Stopwatch.StartNew();
+        long bytes = 0;
+        for (var shard = 0; shard < new IngestOptions().IngestShardCount; shard++)
+        {
+            foreach (var partitionKey in new[] { DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow }.Select(m => AuditEventKeys.PartitionKey(m, shard)).Distinct())
+            {
+                var filter = $"PartitionKey eq '{partitionKey}' and RowKey lt '~'";
+                await foreach (var entity in tables.QueryAllAsync(table, new TableQuery(filter, Top: top)))
+                {
+                    bytes += SegmentEntity.ReadPayload(entity).Length;
+                }
+            }
+        }
+        return bytes > 0 ? stopwatch.Elapsed : throw new InvalidOperationException("The ceiling read found no segments.");
+    }
+
+    private static async Task<string> CreateAsync(HttpClient api, string kind, JsonObject body)
+    {
+        var response = await api.PostAsJsonAsync($"/api/export-configurations/{kind}", body);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return json.GetProperty("connectionStatus").GetString() == "SUCCESS" ? json.GetProperty("id").GetString()! : throw new InvalidOperationException(json.ToString());
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text;
+using System.Text.Json;
+using AuditExport.LocalHost;
+
+namespace AuditExport.Benchmarks;
+
+/// <summary>Synthetic UAM events and how they are cut into Event Hub batches over partitions.</summary>
+public sealed class Workload
+{
+    public Workload(int count, int seed = 1)
+    {
+        var random = new Random(seed);
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        Events = Enumerable.Range(0, count).Select(i => SyntheticEvents.Create(i, start.AddMilliseconds(i % 3_000_000), random)).ToList();
+        Bytes = Events.Sum(e => (long)Encoding.UTF8.GetByteCount(e));
+    }
+
+    public List<string> Events { get; }
+    public long Bytes { get; }
+    public double MiB => Bytes / 1024.0 / 1024.0;
+
+    public IEnumerable<(string Partition, long FirstSequence, string[] Events)> Batches(int batchSize, int partitions) =>
+        Events.Chunk(batchSize).Select((chunk, i) => ((i % partitions).ToString(), (long)(i / partitions) * batchSize, chunk));
+
+    /// <summary>Each batch's invocation body, serialised before any clock starts: the host does this in its own process.</summary>
+    public List<(string Partition, byte[] Body)> Invocations(int batchSize, int partitions) =>
+        Batches(batchSize, partitions)
+            .Select(b => (b.Partition, JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(b.Events, b.Partition, b.FirstSequence, DateTimeOffset.UtcNow))))
+            .ToList();
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Every benchmark, side by side in one run on this machine; writes benchmarks/results/results.md and .json.
+# Takes several minutes (1M events are ingested and exported). --smoke runs tiny sizes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-emulators.sh
+dotnet build AuditExport.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
+dotnet run --project benchmarks/AuditExport.Benchmarks -c Release --no-build -- "$@"

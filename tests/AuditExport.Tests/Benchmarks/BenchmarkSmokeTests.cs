@@ -1,0 +1,29 @@
+using AuditExport.Benchmarks;
+
+namespace AuditExport.Tests.Benchmarks;
+
+/// <summary>The benchmark suite at tiny sizes, so that scripts/benchmark.sh keeps working. Measures nothing worth quoting.</summary>
+public sealed class BenchmarkSmokeTests
+{
+    [Fact]
+    public async Task Every_benchmark_runs_and_reports_plausible_numbers()
+    {
+        var results = await Suite.RunAsync(Suite.Smoke, resultsFolder: null);
+
+        var areas = results.Measurements.GroupBy(m => m.Area).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Single(areas["Ingest"]);
+        Assert.Equal(9, areas["Ingest scaling"].Count);
+        Assert.Equal(2, areas["Export"].Count);
+        Assert.Equal(3, areas["CPU pipeline"].Count);
+        foreach (var m in areas["Ingest"].Concat(areas["Ingest scaling"]).Concat(areas["Export"]))
+        {
+            Assert.InRange(m.Values["ratio"], 0.001, 100);
+            Assert.True(m.Values["ours events/s"] > 0, m.Name);
+        }
+        Assert.All(areas["Export"], m => Assert.True(m.Values["peak working set MB"] > 10, m.Name));
+        var transactions = Assert.Single(areas["Storage transactions per event"]);
+        Assert.InRange(transactions.Values["ingest"], 0.0001, 1);
+        Assert.InRange(transactions.Values["export"], 0.0001, 1);
+        Assert.All(areas["CPU pipeline"], m => Assert.True(m.Values["MiB/s per core"] > 1, m.Name));
+    }
+}
