@@ -1,10 +1,21 @@
 using AuditExport.Benchmarks;
 using AuditExport.LocalHost;
 
-// scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu for the CPU pipeline alone.
+// scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu or --export for one part alone.
 if (args.Contains("--cpu"))
 {
     Suite.RunCpuOnly();
+    return 0;
+}
+
+if (args.Contains("--export"))
+{
+    await using var emulators = await Emulators.StartAsync();
+    var results = new AuditExport.Benchmarks.Results();
+    foreach (var count in Suite.Full.Export)
+    {
+        await ExportBenchmark.RunAsync(emulators, new Workload(count, seed: 3), results);
+    }
     return 0;
 }
 

@@ -25,6 +25,9 @@ public sealed class ExportJobRunner(
     ExportTestHooks hooks,
     ILogger<ExportJobRunner> logger)
 {
+    /// <summary>Segments read ahead of the upload: at most this many (each up to ~1 MiB) wait in memory.</summary>
+    public const int ReadAhead = 16;
+
     public async Task<ExportRunResult> RunAsync(ExportConfiguration configuration, string trigger, CancellationToken cancellationToken)
     {
         var runner = Guid.NewGuid().ToString("N");
@@ -173,7 +176,7 @@ public sealed class ExportJobRunner(
         IObjectWriter? writer = null;
         try
         {
-            await foreach (var segment in segments.ReadAsync(job.WindowStart, job.WindowEnd, cancellationToken))
+            await foreach (var segment in Prefetch.AheadAsync(segments.ReadAsync(job.WindowStart, job.WindowEnd, cancellationToken), ReadAhead, cancellationToken))
             {
                 if (writer is not null && (recordsInObject + segment.Count > options.MaxRecordsPerFile || writer.BytesWritten + segment.Payload.Length > options.MaxBytesPerFile))
                 {
