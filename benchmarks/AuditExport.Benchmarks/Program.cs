@@ -1,10 +1,18 @@
 using AuditExport.Benchmarks;
 using AuditExport.LocalHost;
 
-// scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu or --export for one part alone.
+// scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu, --ingest or --export for one part alone.
 if (args.Contains("--cpu"))
 {
     Suite.RunCpuOnly();
+    return 0;
+}
+
+if (args.Contains("--ingest"))
+{
+    await using var emulators = await Emulators.StartAsync(s3: false);
+    var results = new AuditExport.Benchmarks.Results();
+    await IngestBenchmark.RunAsync(emulators, new Workload(Suite.Full.Ingest), Suite.Full.WarmUp, 4, 500, 4, results, "Ingest");
     return 0;
 }
 

@@ -9,10 +9,10 @@ namespace AuditExport.Benchmarks;
 /// <summary>Every benchmark, side by side in one run, on this machine; results under benchmarks/results.</summary>
 public static class Suite
 {
-    public sealed record Sizes(int Ingest, int Scaling, int[] Export, int Transactions, bool Dry);
+    public sealed record Sizes(int Ingest, int Scaling, int[] Export, int Transactions, int WarmUp, bool Dry);
 
-    public static readonly Sizes Full = new(100_000, 20_000, [100_000, 1_000_000], 20_000, Dry: false);
-    public static readonly Sizes Smoke = new(1_000, 500, [1_000], 1_000, Dry: true);
+    public static readonly Sizes Full = new(100_000, 20_000, [100_000, 1_000_000], 20_000, WarmUp: 50_000, Dry: false);
+    public static readonly Sizes Smoke = new(1_000, 500, [1_000], 1_000, WarmUp: 500, Dry: true);
 
     /// <summary>Only the CPU pipeline (no emulators), for a quick look at CPU work.</summary>
     public static Results RunCpuOnly()
@@ -29,7 +29,7 @@ public static class Suite
         await using var emulators = await Emulators.StartAsync();
 
         Console.WriteLine("Ingest against the raw batch-write ceiling ...");
-        await IngestBenchmark.RunAsync(emulators, new Workload(sizes.Ingest), shards: 4, batchSize: 500, partitions: 4, results, "Ingest");
+        await IngestBenchmark.RunAsync(emulators, new Workload(sizes.Ingest), sizes.WarmUp, shards: 4, batchSize: 500, partitions: 4, results, "Ingest");
 
         Console.WriteLine("Ingest scaling: shards x batch size ...");
         var scaling = new Workload(sizes.Scaling, seed: 2);
@@ -37,7 +37,7 @@ public static class Suite
         {
             foreach (var batchSize in new[] { 10, 100, 500 })
             {
-                await IngestBenchmark.RunAsync(emulators, scaling, shards, batchSize, partitions: 4, results, "Ingest scaling");
+                await IngestBenchmark.RunAsync(emulators, scaling, sizes.WarmUp, shards, batchSize, partitions: 4, results, "Ingest scaling");
             }
         }
 

@@ -19,12 +19,13 @@ public sealed class Workload
     public long Bytes { get; }
     public double MiB => Bytes / 1024.0 / 1024.0;
 
-    public IEnumerable<(string Partition, long FirstSequence, string[] Events)> Batches(int batchSize, int partitions) =>
-        Events.Chunk(batchSize).Select((chunk, i) => ((i % partitions).ToString(), (long)(i / partitions) * batchSize, chunk));
+    /// <summary>Batches dealt round-robin over partitions named <c>{prefix}{number}</c>, sequence numbers counting per partition.</summary>
+    public IEnumerable<(string Partition, long FirstSequence, string[] Events)> Batches(int batchSize, int partitions, string prefix = "") =>
+        Events.Chunk(batchSize).Select((chunk, i) => (prefix + (i % partitions), (long)(i / partitions) * batchSize, chunk));
 
     /// <summary>Each batch's invocation body, serialised before any clock starts: the host does this in its own process.</summary>
-    public List<(string Partition, byte[] Body)> Invocations(int batchSize, int partitions) =>
-        Batches(batchSize, partitions)
+    public List<(string Partition, byte[] Body)> Invocations(int batchSize, int partitions, string prefix = "") =>
+        Batches(batchSize, partitions, prefix)
             .Select(b => (b.Partition, JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(b.Events, b.Partition, b.FirstSequence, DateTimeOffset.UtcNow))))
             .ToList();
 }

@@ -26,6 +26,13 @@ public sealed class Emulators : IAsyncDisposable
 
     public Uri S3Endpoint => new($"http://127.0.0.1:{S3Port}");
 
+    /// <summary>CPU time all emulator processes have used so far, user and system.</summary>
+    public TimeSpan CpuTime => _processes.Aggregate(TimeSpan.Zero, (sum, process) =>
+    {
+        process.Refresh();
+        return sum + process.TotalProcessorTime;
+    });
+
     public static async Task<Emulators> StartAsync(bool azurite = true, bool s3 = true)
     {
         var emulators = new Emulators();

@@ -29,6 +29,16 @@ public sealed class HandlerProcess : IAsyncDisposable
             return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
         }
     }
+    /// <summary>CPU time the handler has used so far, user and system.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
     public string Output { get { lock (_output) { return _output.ToString(); } } }
 
