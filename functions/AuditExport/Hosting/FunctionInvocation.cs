@@ -3,13 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace AuditExport.Hosting;
 
-/// <summary>What the Functions host POSTs to /{FunctionName} for a non-HTTP trigger.</summary>
-public sealed class InvocationRequest
-{
-    public JsonElement Data { get; init; }
-    public JsonElement Metadata { get; init; }
-}
-
 /// <summary>What the host expects back: output bindings, log lines for the host's log, and a return value.</summary>
 public sealed class InvocationResponse
 {

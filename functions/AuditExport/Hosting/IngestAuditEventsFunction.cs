@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AuditExport.Ingest;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -13,10 +14,21 @@ public static class IngestAuditEventsFunction
     public const string Name = "IngestAuditEvents";
     public const string BindingName = "events";
 
-    public static async Task<IResult> InvokeAsync(InvocationRequest invocation, IngestService ingest, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<IResult> InvokeAsync(HttpRequest request, IngestService ingest, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(Name);
         var logs = new List<string>();
+        InvocationBody invocation;
+        try
+        {
+            invocation = await InvocationBody.ReadAsync(request, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            logs.Add($"The invocation body is not JSON: {e.Message}");
+            return Results.Json(new InvocationResponse { Logs = logs }, HandlerJson.Options, statusCode: StatusCodes.Status400BadRequest);
+        }
+        using var _ = invocation;
         try
         {
             var batch = EventHubInvocationReader.Read(invocation.Data, invocation.Metadata, BindingName, logs);

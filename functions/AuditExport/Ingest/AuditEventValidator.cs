@@ -37,7 +37,7 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
 
         string? idValue = null;
         var idSeen = false;
-        var timestampValues = new Dictionary<string, JsonElement>();
+        var timestampValues = new TimestampToken?[TimestampFields.Length];
         try
         {
             var reader = new Utf8JsonReader(raw, new JsonReaderOptions { MaxDepth = MaxDepth });
@@ -48,9 +48,10 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
+                var isId = reader.ValueTextEquals("id"u8);
+                var field = isId ? -1 : TimestampFieldIndex(ref reader);
                 reader.Read();
-                if (name == "id")
+                if (isId)
                 {
                     if (idSeen)
                     {
@@ -63,13 +64,13 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
                     }
                     idValue = reader.GetString();
                 }
-                else if (Array.IndexOf(TimestampFields, name) >= 0)
+                else if (field >= 0)
                 {
-                    if (timestampValues.ContainsKey(name))
+                    if (timestampValues[field] is not null)
                     {
-                        return $"event has more than one '{name}' property";
+                        return $"event has more than one '{TimestampFields[field]}' property";
                     }
-                    timestampValues[name] = JsonElement.ParseValue(ref reader);
+                    timestampValues[field] = TimestampToken.Read(ref reader);
                     continue;
                 }
                 reader.Skip();
@@ -105,12 +106,12 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
             return "'id' contains control characters";
         }
 
-        var field = TimestampFields.FirstOrDefault(timestampValues.ContainsKey);
-        if (field is null)
+        var first = Array.FindIndex(timestampValues, t => t is not null);
+        if (first < 0)
         {
             return "event has no timestamp (eventTimestamp, receivedTimestamp or dateTime)";
         }
-        var reason = ReadTimestamp(field, timestampValues[field], out timestamp);
+        var reason = ReadTimestamp(TimestampFields[first], timestampValues[first]!.Value, out timestamp);
         if (reason is not null)
         {
             return reason;
@@ -119,19 +120,39 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
         return null;
     }
 
-    private string? ReadTimestamp(string field, JsonElement value, out DateTimeOffset timestamp)
+    private static int TimestampFieldIndex(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("eventTimestamp"u8) ? 0 : reader.ValueTextEquals("receivedTimestamp"u8) ? 1 : reader.ValueTextEquals("dateTime"u8) ? 2 : -1;
+
+    /// <summary>A timestamp property's value as read, without building a document for it.</summary>
+    private readonly record struct TimestampToken(JsonTokenType Kind, string Text)
+    {
+        public static TimestampToken Read(ref Utf8JsonReader reader)
+        {
+            var kind = reader.TokenType;
+            var text = kind switch
+            {
+                JsonTokenType.String => reader.GetString()!,
+                JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan), // numbers carry no escapes
+                _ => "",
+            };
+            reader.Skip(); // past an object or array; a no-op on a scalar
+            return new TimestampToken(kind, text);
+        }
+    }
+
+    private string? ReadTimestamp(string field, TimestampToken value, out DateTimeOffset timestamp)
     {
         timestamp = default;
-        switch (value.ValueKind)
+        switch (value.Kind)
         {
-            case JsonValueKind.Number:
-                if (!value.TryGetInt64(out var number))
+            case JsonTokenType.Number:
+                if (!long.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
                 {
-                    return $"'{field}' {Shorten(value.GetRawText())} is not a whole number of epoch milliseconds";
+                    return $"'{field}' {Shorten(value.Text)} is not a whole number of epoch milliseconds";
                 }
                 return FromEpochMilliseconds(field, number, out timestamp);
-            case JsonValueKind.String:
-                var text = value.GetString()!;
+            case JsonTokenType.String:
+                var text = value.Text;
                 if (EpochDigits().IsMatch(text))
                 {
                     return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms)
@@ -144,7 +165,7 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
                 }
                 return CheckRange(field, text, timestamp);
             default:
-                return $"'{field}' is a JSON {value.ValueKind.ToString().ToLowerInvariant()}, not a timestamp";
+                return $"'{field}' is a JSON {DescribeValue(value.Kind)}, not a timestamp";
         }
     }
 
@@ -218,6 +239,14 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
         JsonTokenType.True or JsonTokenType.False => "boolean",
         JsonTokenType.Null => "null",
         _ => token.ToString().ToLowerInvariant(),
+    };
+
+    private static string DescribeValue(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        _ => Describe(token),
     };
 
     private static string Shorten(string text) => text.Length > 64 ? text[..64] + "…" : text;
