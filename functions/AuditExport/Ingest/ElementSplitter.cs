@@ -14,7 +14,7 @@ public sealed class ElementSplitter(AuditEventValidator validator)
     public void Split(DeliveredElement element, List<AuditEvent> accepted, List<RejectedInput> rejected)
     {
         var item = 0;
-        var body = element.Body.AsMemory();
+        var body = element.Body;
         if (element.ReadError is not null)
         {
             rejected.Add(new RejectedInput(body, element.ReadError, element.Index, 0));

@@ -13,7 +13,7 @@ public sealed record EventHubBatch(string? PartitionId, IReadOnlyList<DeliveredE
 /// </summary>
 public sealed record DeliveredElement(
     int Index,
-    byte[] Body,
+    ReadOnlyMemory<byte> Body,
     long? SequenceNumber = null,
     string? Offset = null,
     DateTimeOffset? EnqueuedTimeUtc = null,

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace AuditExport.Ingest;
@@ -11,8 +11,6 @@ namespace AuditExport.Ingest;
 /// </summary>
 public static class EventHubInvocationReader
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     public static EventHubBatch Read(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings)
     {
         var elements = new List<DeliveredElement>();
@@ -56,25 +54,15 @@ public static class EventHubInvocationReader
 
     private static DeliveredElement ReadElement(int index, JsonElement element)
     {
+        var raw = JsonMarshal.GetRawUtf8Value(element);
         if (element.ValueKind != JsonValueKind.String)
         {
-            return new DeliveredElement(index, Encoding.UTF8.GetBytes(element.GetRawText()));
+            return new DeliveredElement(index, raw.ToArray());
         }
-        try
-        {
-            // Unescape straight from the JSON text into UTF-8: no UTF-16 string in between.
-            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
-            var reader = new Utf8JsonReader(raw);
-            reader.Read();
-            var bytes = new byte[reader.ValueSpan.Length];
-            var length = reader.CopyString(bytes);
-            return new DeliveredElement(index, length == bytes.Length ? bytes : bytes[..length]);
-        }
-        catch (Exception e) when (e is EncoderFallbackException or InvalidOperationException)
-        {
+        return JsonStringUnescaper.TryUnescape(raw, out var body)
+            ? new DeliveredElement(index, body)
             // A string with lone surrogate escapes: keep what the host sent, exactly.
-            return new DeliveredElement(index, Encoding.UTF8.GetBytes(element.GetRawText()), ReadError: "the event text is not valid Unicode (lone surrogate)");
-        }
+            : new DeliveredElement(index, raw.ToArray(), ReadError: "the event text is not valid Unicode (lone surrogate)");
     }
 
     private static string? ReadPartitionId(JsonElement metadata)
@@ -111,10 +99,22 @@ public static class EventHubInvocationReader
         : e.ValueKind == JsonValueKind.String && long.TryParse(e.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s
         : null;
 
-    private static DateTimeOffset? ParseTime(JsonElement e) =>
-        e.ValueKind == JsonValueKind.String &&
-        DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+    private static DateTimeOffset? ParseTime(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+        // The host writes ISO 8601 in UTC ("…Z"), which the JSON reader parses without a string; anything else
+        // goes through the general parser, where a time without an offset means UTC.
+        var raw = JsonMarshal.GetRawUtf8Value(e);
+        if (raw.Length > 2 && raw[^2] == (byte)'Z' && e.TryGetDateTimeOffset(out var utc))
+        {
+            return utc.ToUniversalTime();
+        }
+        return DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
             ? t : null;
+    }
 
     private static string? Scalar(JsonElement e) => e.ValueKind switch
     {
