@@ -6,6 +6,9 @@ using AuditExport.Storage;
 
 namespace AuditExport.Benchmarks;
 
+/// <summary>Events sent before measuring, then a quiet time in which the runtime finishes optimising what they ran.</summary>
+public sealed record WarmUp(int Events, TimeSpan Settle);
+
 /// <summary>
 /// Ingest through the handler process, exactly as the host calls it, against the ceiling of the same
 /// Azurite in the same run: entity-group transactions of segment entities of the same size, prepared
@@ -13,11 +16,10 @@ namespace AuditExport.Benchmarks;
 /// </summary>
 public static class IngestBenchmark
 {
-
-    public static async Task RunAsync(Emulators emulators, Workload workload, int warmUpEvents, int shards, int batchSize, int partitions, Results results, string area)
+    public static async Task RunAsync(Emulators emulators, Workload workload, WarmUp warmUp, int shards, int batchSize, int partitions, Results results, string area)
     {
         var ceiling = await CeilingAsync(emulators, workload, shards, batchSize, partitions);
-        var ours = await ThroughHandlerAsync(emulators, workload, warmUpEvents, shards, batchSize, partitions);
+        var ours = await ThroughHandlerAsync(emulators, workload, warmUp, shards, batchSize, partitions);
         var perThousand = 1000.0 / workload.Events.Count;
         results.Add(new Measurement(area, $"{workload.Events.Count:N0} events, {shards} shards, batches of {batchSize}, {partitions} partitions", new()
         {
@@ -67,16 +69,16 @@ public static class IngestBenchmark
         return new Run(stopwatch.Elapsed, new CpuUse(emulators.CpuTime - emulatorCpu, TimeSpan.Zero, OwnCpu() - ownCpu));
     }
 
-    private static async Task<Run> ThroughHandlerAsync(Emulators emulators, Workload workload, int warmUpEvents, int shards, int batchSize, int partitions)
+    private static async Task<Run> ThroughHandlerAsync(Emulators emulators, Workload workload, WarmUp warmUp, int shards, int batchSize, int partitions)
     {
         await using var handler = await HandlerProcess.StartAsync(Handlers.Settings(emulators.StorageConnectionString, Handlers.RunId(), shards));
         var invocations = workload.Invocations(batchSize, partitions);
         // A handler runs for hours; measure it past JIT tiering, not its first seconds (other partitions, so nothing is a duplicate).
-        await Handlers.IngestAsync(handler, new Workload(warmUpEvents, seed: 2).Invocations(batchSize, partitions, "warm-up-"));
+        await Handlers.IngestAsync(handler, new Workload(warmUp.Events, seed: 2).Invocations(batchSize, partitions, "warm-up-"));
         // The runtime promotes hot methods to optimised code only after 100 ms without new tier-0 compilation, which a
         // saturated 2-core machine can postpone for hundreds of thousands of events (measured: 33 ms of handler CPU per
         // 1k events right after the warm-up, 18 ms after this pause). A long-running handler gets such a lull anyway.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Task.Delay(warmUp.Settle);
         var (emulatorCpu, handlerCpu, ownCpu) = (emulators.CpuTime, handler.CpuTime, OwnCpu());
         var stopwatch = Stopwatch.StartNew();
         var accepted = await Handlers.IngestAsync(handler, invocations);
