@@ -275,7 +275,7 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
         "accessKeyId|must be 16 to 128 uppercase letters and digits",
         "secretAccessKey|must be 16 to 128 characters without whitespace",
         "path|must not contain '.' or '..' segments")]
-    [InlineData("s3-access-key", """{"bucket":"192.168.1.1","region":"us-east-1","accessKeyId":"AKIAIOSFODNN7EXAMPLE","extra":1}""",
+    [InlineData("s3-access-key", """{"bucket":"192.168.1.1","region":"us-east-1","accessKeyId":"TESTKEYIDNOTAREAL000","extra":1}""",
         "interval|is required", "bucket|must not be formatted as an IP address", "secretAccessKey|is required", "extra|is not a field of a S3AccessKey configuration")]
     [InlineData("s3-assumed-role", """{"interval":"EVERY_2_HOURS","bucket":"ok-bucket","region":"us-east-1","roleArn":"arn:aws:iam::12345:user/x","enabled":"yes"}""",
         "roleArn|must be an IAM role ARN such as arn:aws:iam::123456789012:role/audit-export", "enabled|must be true or false")]

@@ -14,7 +14,7 @@ namespace AuditExport.Tests.Infrastructure;
 /// </summary>
 public sealed partial class FakeStsServer : IAsyncDisposable
 {
-    public const string CallerAccessKeyId = "AKIAEXPORTERIDENTITY";
+    public const string CallerAccessKeyId = "TESTEXPORTERIDENTITY";
     public const string CallerSecretAccessKey = "exporter-identity-secret-key-for-tests";
 
     private readonly WebApplication _app;
