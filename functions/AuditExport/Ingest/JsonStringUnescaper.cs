@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Text;
 
 namespace AuditExport.Ingest;
@@ -54,33 +55,24 @@ public static class JsonStringUnescaper
                 output[written++] = (byte)codePoint; // how serialisers escape '"', '\'', '<', '>', '&' and controls
                 continue;
             }
-            if (char.IsLowSurrogate((char)codePoint))
-            {
-                utf8 = default;
-                return false;
-            }
             if (char.IsHighSurrogate((char)codePoint))
             {
-                if (input.Length < 6 || input[0] != (byte)'\\' || input[1] != (byte)'u' || !char.IsLowSurrogate((char)Hex4(input[2..])))
+                var low = input.Length >= 6 && input[0] == (byte)'\\' && input[1] == (byte)'u' ? (char)Hex4(input[2..]) : '\0';
+                if (char.IsLowSurrogate(low))
                 {
-                    utf8 = default;
-                    return false;
+                    codePoint = char.ConvertToUtf32((char)codePoint, low);
+                    input = input[6..];
                 }
-                codePoint = char.ConvertToUtf32((char)codePoint, (char)Hex4(input[2..]));
-                input = input[6..];
+            }
+            if (!Rune.IsValid(codePoint))
+            {
+                utf8 = default; // a surrogate left alone
+                return false;
             }
             written += new Rune(codePoint).EncodeToUtf8(output.AsSpan(written));
         }
     }
 
-    private static int Hex4(ReadOnlySpan<byte> hex)
-    {
-        var value = 0;
-        for (var i = 0; i < 4; i++)
-        {
-            var c = hex[i] | 0x20; // lower-cases letters, leaves digits as they are
-            value = (value << 4) + (c <= '9' ? c - '0' : c - 'a' + 10);
-        }
-        return value;
-    }
+    /// <summary>The four hex digits of a \u escape; the document has checked that they are.</summary>
+    private static int Hex4(ReadOnlySpan<byte> hex) => Utf8Parser.TryParse(hex[..4], out ushort value, out _, 'X') ? value : throw new FormatException("not a \\u escape");
 }
