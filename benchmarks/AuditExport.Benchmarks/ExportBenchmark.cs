@@ -6,6 +6,8 @@ using AuditExport.Export;
 using AuditExport.Ingest;
 using AuditExport.LocalHost;
 using AuditExport.Storage;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 
 namespace AuditExport.Benchmarks;
 
@@ -30,7 +32,7 @@ public static class ExportBenchmark
                 ["endpoint"] = emulators.S3Endpoint.AbsoluteUri, ["forcePathStyle"] = true,
             });
             var container = "bench-" + Handlers.RunId();
-            await new AzureBlobClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString)).CreateContainerIfNotExistsAsync(container, default);
+            await new BlobServiceClient(emulators.StorageConnectionString).GetBlobContainerClient(container).CreateIfNotExistsAsync();
             adlsId = await CreateAsync(api, "adls-sas-token", new JsonObject
             {
                 ["interval"] = "EVERY_24_HOURS", ["storageAccount"] = StorageConnection.DevelopmentAccountName, ["fileSystem"] = container,
@@ -86,15 +88,15 @@ public static class ExportBenchmark
 
     private static async Task<(TimeSpan Elapsed, long Bytes)> ReadAllAsync(Emulators emulators, string table, int? top)
     {
-        var tables = new AzureTableClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString));
+        var tables = new TableServiceClient(emulators.StorageConnectionString).GetTableClient(table);
         var stopwatch = Stopwatch.StartNew();
         long bytes = 0;
         for (var shard = 0; shard < new IngestOptions().IngestShardCount; shard++)
         {
             foreach (var partitionKey in new[] { DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow }.Select(m => AuditEventKeys.PartitionKey(m, shard)).Distinct())
             {
-                var filter = $"PartitionKey eq '{partitionKey}' and RowKey lt '~'";
-                await foreach (var entity in tables.QueryAllAsync(table, new TableQuery(filter, Top: top)))
+                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey lt {"~"}");
+                await foreach (var entity in tables.QueryAsync<TableEntity>(filter, top))
                 {
                     bytes += SegmentEntity.ReadPayload(entity).Length;
                 }

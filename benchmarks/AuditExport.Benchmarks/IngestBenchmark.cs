@@ -3,6 +3,7 @@ using System.Text;
 using AuditExport.Ingest;
 using AuditExport.LocalHost;
 using AuditExport.Storage;
+using Azure.Data.Tables;
 
 namespace AuditExport.Benchmarks;
 
@@ -43,16 +44,16 @@ public static class IngestBenchmark
 
     private static async Task<Run> CeilingAsync(Emulators emulators, Workload workload, int shards, int batchSize, int partitions)
     {
-        var tables = new AzureTableClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString));
         var table = "ceiling" + Handlers.RunId();
-        await tables.CreateTableIfNotExistsAsync(table, default);
+        var tables = new TableServiceClient(emulators.StorageConnectionString, new StorageClientOptions().Apply(new TableClientOptions())).GetTableClient(table);
+        await tables.CreateIfNotExistsAsync();
         var packer = new SegmentPacker(new IngestOptions().SegmentTargetBytes);
         var now = DateTimeOffset.UtcNow;
         var transactions = workload.Batches(batchSize, partitions).Select((batch, b) =>
         {
             var events = batch.Events.Select((e, i) => new AuditEvent(Encoding.UTF8.GetBytes(e), $"{b}-{i}", now, i, 0)).ToList();
             var partitionKey = AuditEventKeys.PartitionKey(now, AuditEventKeys.Shard(batch.Partition, shards));
-            var operations = packer.Pack(events, []).Select((segment, s) => TableOperation.Insert(
+            var operations = packer.Pack(events, []).Select((segment, s) => new TableTransactionAction(TableTransactionActionType.Add,
                 SegmentEntity.Create(partitionKey, $"{AuditEventKeys.TimePrefix(now)}_{batch.Partition}_{b:D7}.{s}", segment, now, batch.Partition, b, b))).ToList();
             return (batch.Partition, Operations: operations);
         }).ToList();
@@ -63,7 +64,7 @@ public static class IngestBenchmark
         {
             foreach (var transaction in partition)
             {
-                await tables.SubmitTransactionAsync(table, transaction.Operations, ct);
+                await tables.SubmitTransactionAsync(transaction.Operations, ct);
             }
         });
         return new Run(stopwatch.Elapsed, new CpuUse(emulators.CpuTime - emulatorCpu, TimeSpan.Zero, OwnCpu() - ownCpu));

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Amazon.S3.Model;
 using AuditExport.Destinations;
 using AuditExport.LocalHost;
-using AuditExport.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 
 namespace AuditExport.Benchmarks;
 
@@ -38,19 +40,19 @@ public static class WriteCeiling
 
     public static async Task<TimeSpan> BlobAsync(Emulators emulators, long bytes)
     {
-        var blobs = new AzureBlobClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString));
-        var container = "ceiling-" + Handlers.RunId();
-        await blobs.CreateContainerIfNotExistsAsync(container, default);
+        var container = new BlobServiceClient(emulators.StorageConnectionString).GetBlobContainerClient("ceiling-" + Handlers.RunId());
+        await container.CreateIfNotExistsAsync();
+        var blob = container.GetBlockBlobClient("ceiling.jsonl.gz");
         var block = Payload(AdlsExportDestination.BlockBytes);
         var stopwatch = Stopwatch.StartNew();
         var ids = new List<string>();
         for (long sent = 0; sent < bytes; sent += block.Length)
         {
-            var id = AzureBlobClient.BlockId(ids.Count);
-            await blobs.PutBlockAsync(container, "ceiling.jsonl.gz", id, block.AsMemory(0, (int)Math.Min(block.Length, bytes - sent)), default);
+            var id = AdlsExportDestination.BlockId(ids.Count);
+            await blob.StageBlockAsync(id, new MemoryStream(block, 0, (int)Math.Min(block.Length, bytes - sent), writable: false));
             ids.Add(id);
         }
-        await blobs.PutBlockListAsync(container, "ceiling.jsonl.gz", ids, "application/gzip", default);
+        await blob.CommitBlockListAsync(ids, new CommitBlockListOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/gzip" } });
         return stopwatch.Elapsed;
     }
 

@@ -1,21 +1,23 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
+using System.Text.RegularExpressions;
 using AuditExport.Storage;
+using Azure.Storage;
+using Azure.Storage.Sas;
 
 namespace AuditExport.LocalHost;
 
-/// <summary>Container SAS tokens for Azurite's well-known account, signed as the Blob service defines (version 2020-12-06 and later).</summary>
-public static class AzuriteSas
+/// <summary>Container SAS tokens for Azurite's well-known account, made by the Blob SDK's own SAS builder.</summary>
+public static partial class AzuriteSas
 {
+    /// <param name="permissions">Blob SAS permission letters, e.g. "cw" (create, write).</param>
+    /// <param name="signatureOverride">A wrong signature on purpose, to test how refusals are reported.</param>
     public static string ForContainer(string container, string permissions, DateTimeOffset expiry, string? signatureOverride = null)
     {
-        const string version = "2021-12-02";
-        var se = expiry.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        var stringToSign = string.Join('\n',
-            permissions, "", se, $"/blob/{StorageConnection.DevelopmentAccountName}/{container}", "", "", "http,https", version, "c", "", "", "", "", "", "", "");
-        using var hmac = new HMACSHA256(Convert.FromBase64String(StorageConnection.DevelopmentAccountKey));
-        var signature = signatureOverride ?? Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes(stringToSign)));
-        return $"sv={version}&spr=http,https&se={Uri.EscapeDataString(se)}&sr=c&sp={permissions}&sig={Uri.EscapeDataString(signature)}";
+        var builder = new BlobSasBuilder { BlobContainerName = container, Resource = "c", ExpiresOn = expiry, Protocol = SasProtocol.HttpsAndHttp };
+        builder.SetPermissions(permissions);
+        var sas = builder.ToSasQueryParameters(new StorageSharedKeyCredential(StorageConnection.DevelopmentAccountName, StorageConnection.DevelopmentAccountKey)).ToString();
+        return signatureOverride is null ? sas : Signature().Replace(sas, "sig=" + Uri.EscapeDataString(signatureOverride));
     }
+
+    [GeneratedRegex("sig=[^&]*")]
+    private static partial Regex Signature();
 }

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AuditExport.Storage;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 
 namespace AuditExport.LocalHost;
 
@@ -57,7 +59,7 @@ public static class LocalRun
             sequence += lines.Count;
         }
 
-        var tables = new AzureTableClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString));
+        var tables = new TableServiceClient(emulators.StorageConnectionString);
         var stored = await PrintStoredAsync(tables);
 
         await Task.Delay(TimeSpan.FromSeconds(SafetyLagSeconds + 1)); // let the window close behind the ingested events
@@ -71,8 +73,8 @@ public static class LocalRun
         Console.WriteLine($"  HTTP {timer.Status}: {string.Join(" | ", timer.Logs)}");
 
         var s3Lines = await PrintExportAsync(api, s3Id, "S3", key => S3Buckets.ReadBytesAsync(emulators.S3Endpoint, bucket, key));
-        var blobs = new AzureBlobClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString));
-        var adlsLines = await PrintExportAsync(api, adlsId, "ADLS", key => blobs.GetBlobAsync(container, key, default));
+        var blobs = new BlobServiceClient(emulators.StorageConnectionString).GetBlobContainerClient(container);
+        var adlsLines = await PrintExportAsync(api, adlsId, "ADLS", async key => (await blobs.GetBlobClient(key).DownloadContentAsync()).Value.Content.ToArray());
 
         var expected = stored.SelectMany(s => s.Lines).ToList();
         var same = s3Lines.SequenceEqual(expected) && adlsLines.SequenceEqual(expected);
@@ -97,7 +99,7 @@ public static class LocalRun
     private static async Task<(string Id, string Container)> CreateAdlsConfigurationAsync(HttpClient api, Emulators emulators)
     {
         const string container = "audit-export-local";
-        await new AzureBlobClient(StorageConnection.FromConnectionString(emulators.StorageConnectionString)).CreateContainerIfNotExistsAsync(container, default);
+        await new BlobServiceClient(emulators.StorageConnectionString).GetBlobContainerClient(container).CreateIfNotExistsAsync();
         var body = new JsonObject
         {
             ["interval"] = "EVERY_2_HOURS", ["storageAccount"] = StorageConnection.DevelopmentAccountName, ["fileSystem"] = container, ["path"] = "immuta/audit",
@@ -115,7 +117,7 @@ public static class LocalRun
         return response.IsSuccessStatusCode ? json.GetProperty("id").GetString()! : throw new InvalidOperationException(json.ToString());
     }
 
-    private static async Task<List<StoredEventsReport.StoredSegment>> PrintStoredAsync(ITableClient tables)
+    private static async Task<List<StoredEventsReport.StoredSegment>> PrintStoredAsync(TableServiceClient tables)
     {
         var segments = await StoredEventsReport.ReadSegmentsAsync(tables);
         Console.WriteLine();

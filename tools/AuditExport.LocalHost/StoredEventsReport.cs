@@ -1,6 +1,6 @@
 using System.Text;
 using AuditExport.Ingest;
-using AuditExport.Storage;
+using Azure.Data.Tables;
 
 namespace AuditExport.LocalHost;
 
@@ -11,12 +11,11 @@ public static class StoredEventsReport
 
     public sealed record Quarantined(string RowKey, string Reason, string Preview, long? SequenceNumber);
 
-    public static async Task<List<StoredSegment>> ReadSegmentsAsync(ITableClient tables, string table = "AuditEvents", CancellationToken cancellationToken = default)
+    public static async Task<List<StoredSegment>> ReadSegmentsAsync(TableServiceClient tables, string table = "AuditEvents", CancellationToken cancellationToken = default)
     {
         var segments = new List<StoredSegment>();
         // Segment rows start with a digit (ingestion time); bookkeeping rows start with '~'.
-        var query = new TableQuery("RowKey lt '~'");
-        await foreach (var entity in tables.QueryAllAsync(table, query, cancellationToken))
+        await foreach (var entity in tables.GetTableClient(table).QueryAsync<TableEntity>("RowKey lt '~'", cancellationToken: cancellationToken))
         {
             var text = Encoding.UTF8.GetString(SegmentPacker.Decompress(SegmentEntity.ReadPayload(entity)));
             var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -25,10 +24,10 @@ public static class StoredEventsReport
         return segments;
     }
 
-    public static async Task<List<Quarantined>> ReadQuarantineAsync(ITableClient tables, string table = "QuarantinedEvents", CancellationToken cancellationToken = default)
+    public static async Task<List<Quarantined>> ReadQuarantineAsync(TableServiceClient tables, string table = "QuarantinedEvents", CancellationToken cancellationToken = default)
     {
         var items = new List<Quarantined>();
-        await foreach (var entity in tables.QueryAllAsync(table, new TableQuery(), cancellationToken))
+        await foreach (var entity in tables.GetTableClient(table).QueryAsync<TableEntity>(cancellationToken: cancellationToken))
         {
             items.Add(new Quarantined(entity.RowKey, entity.GetString("Reason") ?? "", entity.GetString("Preview") ?? "", entity.GetInt64("SequenceNumber")));
         }

@@ -1,4 +1,6 @@
 using AuditExport.Storage;
+using Azure;
+using Azure.Data.Tables;
 
 namespace AuditExport.Configurations;
 
@@ -6,9 +8,10 @@ namespace AuditExport.Configurations;
 /// Export configurations in one table partition (a few hundred rows at most). Writes are conditional on
 /// the row's ETag, so concurrent updates cannot silently overwrite each other.
 /// </summary>
-public sealed class ExportConfigurationStore(ITableClient tables, string tableName)
+public sealed class ExportConfigurationStore(TableServiceClient tables, string tableName)
 {
     public const string PartitionKey = "configuration";
+    private readonly TableClient _rows = tables.GetTableClient(tableName);
     private readonly InitializeOnce _table = new(ct => tables.CreateTableIfNotExistsAsync(tableName, ct));
 
     public sealed class ConflictException() : Exception("The configuration was changed by someone else.");
@@ -16,14 +19,14 @@ public sealed class ExportConfigurationStore(ITableClient tables, string tableNa
     public async Task<ExportConfiguration?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var entity = await tables.GetEntityAsync(tableName, PartitionKey, id.ToString(), cancellationToken);
-        return entity is null ? null : FromEntity(entity);
+        var entity = await _rows.GetEntityIfExistsAsync<TableEntity>(PartitionKey, id.ToString(), cancellationToken: cancellationToken);
+        return entity.HasValue ? FromEntity(entity.Value!) : null;
     }
 
     public async Task<List<ExportConfiguration>> ListAsync(CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var all = await tables.QueryAllAsync(tableName, new TableQuery($"PartitionKey eq '{PartitionKey}'"), cancellationToken).ToListAsync(cancellationToken);
+        var all = await _rows.QueryAsync<TableEntity>(e => e.PartitionKey == PartitionKey, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
         return all.Select(FromEntity).OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).ToList();
     }
 
@@ -32,10 +35,10 @@ public sealed class ExportConfigurationStore(ITableClient tables, string tableNa
         await EnsureTableAsync(cancellationToken);
         try
         {
-            var etags = await tables.SubmitTransactionAsync(tableName, [TableOperation.Insert(ToEntity(configuration))], cancellationToken);
-            return configuration with { ETag = etags[0] };
+            var response = await _rows.AddEntityAsync(ToEntity(configuration), cancellationToken);
+            return configuration with { ETag = response.Headers.ETag?.ToString() };
         }
-        catch (TableTransactionFailedException e) when (e.Status == 409)
+        catch (RequestFailedException e) when (e.Status == 409)
         {
             // The id is new, so the row can only be this insert's own, committed before its answer was lost.
             return await GetAsync(configuration.Id, cancellationToken) ?? throw new InvalidOperationException($"Configuration {configuration.Id} conflicted but cannot be read.", e);
@@ -45,14 +48,13 @@ public sealed class ExportConfigurationStore(ITableClient tables, string tableNa
     /// <summary>Replaces the row only if it still has <paramref name="configuration"/>'s ETag.</summary>
     public async Task<ExportConfiguration> ReplaceAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
     {
-        var entity = ToEntity(configuration);
-        entity.ETag = configuration.ETag ?? throw new ArgumentException("Replacing needs the ETag that was read.");
+        var etag = new ETag(configuration.ETag ?? throw new ArgumentException("Replacing needs the ETag that was read."));
         try
         {
-            var etags = await tables.SubmitTransactionAsync(tableName, [TableOperation.Replace(entity)], cancellationToken);
-            return configuration with { ETag = etags[0] };
+            var response = await _rows.UpdateEntityAsync(ToEntity(configuration), etag, TableUpdateMode.Replace, cancellationToken);
+            return configuration with { ETag = response.Headers.ETag?.ToString() };
         }
-        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
             throw new ConflictException();
         }
@@ -60,12 +62,17 @@ public sealed class ExportConfigurationStore(ITableClient tables, string tableNa
 
     public async Task DeleteAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(PartitionKey, configuration.Id.ToString()) { ETag = configuration.ETag };
+        var etag = new ETag(configuration.ETag ?? throw new ArgumentException("Deleting needs the ETag that was read."));
         try
         {
-            await tables.SubmitTransactionAsync(tableName, [TableOperation.Delete(entity)], cancellationToken);
+            // The SDK answers a missing row without throwing; for a conditional delete that is a conflict too.
+            var response = await _rows.DeleteEntityAsync(PartitionKey, configuration.Id.ToString(), etag, cancellationToken);
+            if (response.Status == 404)
+            {
+                throw new ConflictException();
+            }
         }
-        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
             throw new ConflictException();
         }
@@ -119,17 +126,17 @@ public sealed class ExportConfigurationStore(ITableClient tables, string tableNa
             e.GetString("StorageAccount"),
             e.GetString("FileSystem"),
             endpoint is null ? null : new Uri(endpoint),
-            e.Properties.GetValueOrDefault("ForcePathStyle") is true);
+            e.GetBoolean("ForcePathStyle") is true);
         return new ExportConfiguration(
             Guid.Parse(e.RowKey),
             Enum.Parse<ExportInterval>(e.GetString("Interval")!),
-            e.Properties.GetValueOrDefault("Enabled") is true,
+            e.GetBoolean("Enabled") is true,
             destination,
             e.GetString("ProtectedSecret"),
             e.GetString("ConnectionStatus") ?? "",
-            e.GetDateTime("CreatedAt") ?? default,
-            e.GetDateTime("UpdatedAt") ?? default,
-            e.ETag,
+            e.GetDateTimeOffset("CreatedAt") ?? default,
+            e.GetDateTimeOffset("UpdatedAt") ?? default,
+            e.ETag.ToString(),
             Enum.TryParse<StartFrom>(e.GetString("StartFrom"), out var startFrom) ? startFrom : StartFrom.CREATION_TIME);
     }
 }

@@ -3,7 +3,9 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.S3.Model;
 using AuditExport.Configurations;
-using AuditExport.Storage;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Destinations;
@@ -43,8 +45,10 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationTimeo
             }
             else
             {
-                var blobs = new AzureBlobClient(destination.AdlsBlobEndpoint, secret ?? throw new InvalidOperationException("The configuration has no SAS token."), timeouts.BlobOptions());
-                await blobs.PutBlobAsync(destination.FileSystem!, destination.ObjectName(ProbeObjectName), probe, "application/json", timeout.Token);
+                var fileSystem = AdlsExportDestination.FileSystemClient(destination.AdlsBlobEndpoint, destination.FileSystem!,
+                    secret ?? throw new InvalidOperationException("The configuration has no SAS token."), timeouts.BlobOptions());
+                await fileSystem.GetBlockBlobClient(destination.ObjectName(ProbeObjectName)).UploadAsync(new MemoryStream(probe),
+                    new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, timeout.Token);
             }
             return ExportConfiguration.Success;
         }
@@ -61,7 +65,8 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationTimeo
     {
         AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
         AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
-        StorageRequestFailedException storage => $"{storage.ErrorCode ?? "HTTP " + storage.Status}: {storage.Message}",
+        RequestFailedException { Status: 0, InnerException: { } inner } => Reason(inner, limit), // no answer: the SDK wraps the network error
+        RequestFailedException storage => RetryPolicy.Describe(storage),
         AggregateException { InnerExceptions.Count: > 0 } all => Reason(all.InnerExceptions[^1], limit), // Azure.Core's "Retry failed after n tries"
         OperationCanceledException or TimeoutException => $"no answer within {limit.TotalSeconds:0} seconds (tried {DestinationTimeouts.Attempts} times)",
         HttpRequestException { InnerException: SocketException socket } => $"cannot connect: {socket.SocketErrorCode}",

@@ -1,4 +1,5 @@
-using AuditExport.Storage;
+using Azure.Core;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 
 namespace AuditExport.Destinations;
@@ -25,9 +26,11 @@ public sealed record DestinationTimeouts(TimeSpan Request)
         return new DestinationTimeouts(TimeSpan.FromSeconds(seconds));
     }
 
-    public StorageClientOptions BlobOptions()
+    /// <summary>SDK options for a destination's Blob endpoint: the request limit, and few attempts (exports retry on their own).</summary>
+    public BlobClientOptions BlobOptions()
     {
-        var options = new StorageClientOptions();
+        var options = new BlobClientOptions();
+        options.Retry.Mode = RetryMode.Exponential;
         options.Retry.MaxRetries = Attempts - 1;
         options.Retry.NetworkTimeout = Request;
         return options;

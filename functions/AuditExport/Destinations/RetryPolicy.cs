@@ -1,6 +1,6 @@
 using System.Net;
 using Amazon.Runtime;
-using AuditExport.Storage;
+using Azure;
 using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Destinations;
@@ -57,7 +57,7 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     {
         AmazonServiceException aws => aws.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
             || (aws.ErrorCode is not null && AccessErrors.Contains(aws.ErrorCode)),
-        StorageRequestFailedException storage => storage.Status is 401 or 403 || (storage.ErrorCode is not null && AccessErrors.Contains(storage.ErrorCode)),
+        RequestFailedException storage => storage.Status is 401 or 403 || (storage.ErrorCode is not null && AccessErrors.Contains(storage.ErrorCode)),
         DestinationAccessException => true,
         _ => false,
     };
@@ -67,7 +67,9 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     {
         AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
         AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
-        StorageRequestFailedException storage => storage.Message,
+        RequestFailedException { Status: 0, InnerException: { } inner } => Describe(inner),
+        // The SDK's message goes on with headers and the response body; its first line is the service's own sentence.
+        RequestFailedException storage => $"{storage.ErrorCode ?? "HTTP " + storage.Status}: {storage.Message.Split('\n', 2)[0].Trim()}",
         AggregateException { InnerExceptions.Count: > 0 } all => Describe(all.InnerExceptions[^1]),
         AmazonClientException { InnerException: { } inner } => Describe(inner),
         _ => $"{e.GetType().Name}: {e.Message}",

@@ -1,12 +1,16 @@
 using System.Text.Json;
 using AuditExport.Storage;
+using Azure;
+using Azure.Data.Tables;
 
 namespace AuditExport.Export;
 
 /// <summary>Export jobs (PartitionKey = configuration id, newest first) and export state (one row per configuration).</summary>
-public sealed class ExportStores(ITableClient tables, ExportOptions options)
+public sealed class ExportStores(TableServiceClient tables, ExportOptions options)
 {
     public const string StateRowKey = "state";
+    private readonly TableClient _jobs = tables.GetTableClient(options.ExportJobsTable);
+    private readonly TableClient _state = tables.GetTableClient(options.ExportStateTable);
     private readonly InitializeOnce _tables = new(async ct =>
     {
         await tables.CreateTableIfNotExistsAsync(options.ExportJobsTable, ct);
@@ -20,10 +24,15 @@ public sealed class ExportStores(ITableClient tables, ExportOptions options)
     public async Task<ExportState?> GetStateAsync(Guid configurationId, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken);
-        var e = await tables.GetEntityAsync(options.ExportStateTable, configurationId.ToString(), StateRowKey, cancellationToken);
-        return e is null ? null : new ExportState(configurationId, e.GetDateTime("Watermark")!.Value, e.GetString("CurrentJobId"),
-            e.GetString("LeaseOwner"), e.GetDateTime("LeaseUntil"), e.GetString("LastJobId"), e.GetString("LastStatus"),
-            e.GetDateTime("LastFinishedAt"), e.GetInt64("LastRecords"), e.GetString("LastFailureReason"), e.ETag);
+        var found = await _state.GetEntityIfExistsAsync<TableEntity>(configurationId.ToString(), StateRowKey, cancellationToken: cancellationToken);
+        if (!found.HasValue)
+        {
+            return null;
+        }
+        var e = found.Value!;
+        return new ExportState(configurationId, e.GetDateTimeOffset("Watermark")!.Value, e.GetString("CurrentJobId"),
+            e.GetString("LeaseOwner"), e.GetDateTimeOffset("LeaseUntil"), e.GetString("LastJobId"), e.GetString("LastStatus"),
+            e.GetDateTimeOffset("LastFinishedAt"), e.GetInt64("LastRecords"), e.GetString("LastFailureReason"), e.ETag.ToString());
     }
 
     /// <summary>Writes the state if nobody else did since it was read (insert when it has no ETag yet).</summary>
@@ -45,14 +54,14 @@ public sealed class ExportStores(ITableClient tables, ExportOptions options)
         Optional("LastFinishedAt", state.LastFinishedAt);
         Optional("LastRecords", state.LastRecords);
         Optional("LastFailureReason", state.LastFailureReason);
-        entity.ETag = state.ETag;
         try
         {
-            var operation = state.ETag is null ? TableOperation.Insert(entity) : TableOperation.Replace(entity);
-            var etags = await tables.SubmitTransactionAsync(options.ExportStateTable, [operation], cancellationToken);
-            return state with { ETag = etags[0] };
+            var response = state.ETag is null
+                ? await _state.AddEntityAsync(entity, cancellationToken)
+                : await _state.UpdateEntityAsync(entity, new ETag(state.ETag), TableUpdateMode.Replace, cancellationToken);
+            return state with { ETag = response.Headers.ETag?.ToString() };
         }
-        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
         {
             throw new ConflictException();
         }
@@ -61,21 +70,30 @@ public sealed class ExportStores(ITableClient tables, ExportOptions options)
     public async Task DeleteStateAsync(Guid configurationId, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken);
-        await tables.DeleteEntityAsync(options.ExportStateTable, configurationId.ToString(), StateRowKey, cancellationToken);
+        await _state.DeleteEntityAsync(configurationId.ToString(), StateRowKey, ETag.All, cancellationToken);
     }
 
     public async Task<ExportJob?> GetJobAsync(Guid configurationId, string jobId, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken);
-        var e = await tables.GetEntityAsync(options.ExportJobsTable, configurationId.ToString(), jobId, cancellationToken);
-        return e is null ? null : ToJob(e);
+        var found = await _jobs.GetEntityIfExistsAsync<TableEntity>(configurationId.ToString(), jobId, cancellationToken: cancellationToken);
+        return found.HasValue ? ToJob(found.Value!) : null;
     }
 
     public async Task<List<ExportJob>> RecentJobsAsync(Guid configurationId, int count, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken);
-        var page = await tables.QueryPageAsync(options.ExportJobsTable, new TableQuery($"PartitionKey eq '{configurationId}'", Top: count), null, cancellationToken);
-        return page.Entities.Select(ToJob).ToList();
+        var partitionKey = configurationId.ToString();
+        var jobs = new List<ExportJob>(count); // job ids sort newest first
+        await foreach (var entity in _jobs.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}"), count, cancellationToken: cancellationToken))
+        {
+            jobs.Add(ToJob(entity));
+            if (jobs.Count == count)
+            {
+                break;
+            }
+        }
+        return jobs;
     }
 
     public async Task SaveJobAsync(ExportJob job, CancellationToken cancellationToken)
@@ -100,14 +118,14 @@ public sealed class ExportStores(ITableClient tables, ExportOptions options)
         {
             entity["FinishedAt"] = finished;
         }
-        await tables.UpsertEntityAsync(options.ExportJobsTable, entity, cancellationToken);
+        await _jobs.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 
     private static ExportJob ToJob(TableEntity e) => new(
         Guid.Parse(e.PartitionKey),
         e.RowKey,
-        e.GetDateTime("WindowStart")!.Value,
-        e.GetDateTime("WindowEnd")!.Value,
+        e.GetDateTimeOffset("WindowStart")!.Value,
+        e.GetDateTimeOffset("WindowEnd")!.Value,
         Enum.Parse<ExportJobStatus>(e.GetString("Status")!),
         e.GetInt32("Attempts") ?? 0,
         e.GetInt64("Records") ?? 0,
@@ -115,6 +133,6 @@ public sealed class ExportStores(ITableClient tables, ExportOptions options)
         JsonSerializer.Deserialize<List<string>>(e.GetString("Objects") ?? "[]")!,
         e.GetString("FailureReason"),
         e.GetString("Trigger") ?? "",
-        e.GetDateTime("StartedAt")!.Value,
-        e.GetDateTime("FinishedAt"));
+        e.GetDateTimeOffset("StartedAt")!.Value,
+        e.GetDateTimeOffset("FinishedAt"));
 }

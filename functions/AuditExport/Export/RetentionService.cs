@@ -1,6 +1,8 @@
 using AuditExport.Configurations;
 using AuditExport.Ingest;
 using AuditExport.Storage;
+using Azure;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Export;
@@ -12,7 +14,7 @@ public sealed record RetentionSummary(IReadOnlyList<string> PurgedMonths, IReadO
 /// it (watermark at or after the month's end). Past twice the retention it is deleted anyway, logged as an error.
 /// </summary>
 public sealed class RetentionService(
-    ITableClient tables,
+    TableServiceClient tables,
     ExportConfigurationService configurations,
     ExportStores stores,
     IngestOptions ingest,
@@ -22,6 +24,9 @@ public sealed class RetentionService(
 {
     /// <summary>How far back months are looked for: stored data older than this would already be gone.</summary>
     public const int MonthsToScan = 36;
+    private static readonly string[] KeysOnly = ["PartitionKey", "RowKey"];
+
+    private readonly TableClient _events = tables.GetTableClient(ingest.AuditEventsTable);
 
     public async Task<RetentionSummary> PurgeAsync(CancellationToken cancellationToken)
     {
@@ -79,9 +84,7 @@ public sealed class RetentionService(
     {
         for (var shard = 0; shard < ingest.IngestShardCount; shard++)
         {
-            var page = await tables.QueryPageAsync(ingest.AuditEventsTable,
-                new TableQuery($"PartitionKey eq '{AuditEventKeys.PartitionKey(month, shard)}'", Top: 1, Select: ["RowKey"]), null, cancellationToken);
-            if (page.Entities.Count > 0)
+            if ((await FirstPageAsync(AuditEventKeys.PartitionKey(month, shard), 1, cancellationToken)).Count > 0)
             {
                 return true;
             }
@@ -98,17 +101,29 @@ public sealed class RetentionService(
             while (true)
             {
                 // Keys only; each round deletes what one page returned, then asks again.
-                var page = await tables.QueryPageAsync(ingest.AuditEventsTable,
-                    new TableQuery($"PartitionKey eq '{partitionKey}'", Top: AzureTableClient.MaxTransactionOperations, Select: ["PartitionKey", "RowKey"]), null, cancellationToken);
-                if (page.Entities.Count == 0)
+                var page = await FirstPageAsync(partitionKey, TableLimits.MaxTransactionOperations, cancellationToken);
+                if (page.Count == 0)
                 {
                     break;
                 }
-                await tables.SubmitTransactionAsync(ingest.AuditEventsTable,
-                    page.Entities.Select(e => TableOperation.Delete(new TableEntity(partitionKey, e.RowKey) { ETag = "*" })).ToList(), cancellationToken);
-                rows += page.Entities.Count;
+                await _events.SubmitTransactionAsync(
+                    page.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partitionKey, e.RowKey), ETag.All)), cancellationToken);
+                rows += page.Count;
             }
         }
         return rows;
+    }
+
+    private async Task<IReadOnlyList<TableEntity>> FirstPageAsync(string partitionKey, int size, CancellationToken cancellationToken)
+    {
+        var query = _events.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}"), size, KeysOnly, cancellationToken);
+        await foreach (var page in query.AsPages(pageSizeHint: size))
+        {
+            if (page.Values.Count > 0) // the service may answer an empty page with a continuation
+            {
+                return page.Values;
+            }
+        }
+        return [];
     }
 }

@@ -1,5 +1,5 @@
 using AuditExport.Ingest;
-using AuditExport.Storage;
+using Azure.Data.Tables;
 
 namespace AuditExport.Export;
 
@@ -11,8 +11,10 @@ public sealed record StoredSegment(string PartitionKey, string RowKey, int Count
 /// shard of every month the window touches, in a fixed order (month, shard, RowKey), so a redo of the same
 /// window reads the same segments in the same order. Pages are small: memory stays bounded whatever the window.
 /// </summary>
-public sealed class SegmentReader(ITableClient tables, IngestOptions ingest)
+public sealed class SegmentReader(TableServiceClient tables, IngestOptions ingest)
 {
+    private readonly TableClient _events = tables.GetTableClient(ingest.AuditEventsTable);
+
     public const int PageSize = 8; // segments are up to ~1 MiB each
 
     public async IAsyncEnumerable<StoredSegment> ReadAsync(DateTimeOffset start, DateTimeOffset end,
@@ -29,8 +31,8 @@ public sealed class SegmentReader(ITableClient tables, IngestOptions ingest)
             for (var shard = 0; shard < ingest.IngestShardCount; shard++)
             {
                 var partitionKey = AuditEventKeys.PartitionKey(month, shard);
-                var filter = $"PartitionKey eq '{partitionKey}' and RowKey ge '{from}' and RowKey lt '{to}'";
-                await foreach (var entity in tables.QueryAllAsync(ingest.AuditEventsTable, new TableQuery(filter, Top: PageSize), cancellationToken))
+                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {from} and RowKey lt {to}");
+                await foreach (var entity in _events.QueryAsync<TableEntity>(filter, PageSize, cancellationToken: cancellationToken))
                 {
                     yield return new StoredSegment(entity.PartitionKey, entity.RowKey, entity.GetInt32("Count") ?? 0, SegmentEntity.ReadPayload(entity));
                 }

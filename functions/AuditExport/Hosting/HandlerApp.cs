@@ -3,6 +3,8 @@ using AuditExport.Destinations;
 using AuditExport.Export;
 using AuditExport.Ingest;
 using AuditExport.Storage;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -60,8 +62,8 @@ public static class HandlerApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(StorageConnectionSettings.Read(configuration));
         services.AddSingleton<StorageClientOptions>();
-        services.AddSingleton<ITableClient>(sp => new AzureTableClient(sp.GetRequiredService<StorageConnection>(), sp.GetRequiredService<StorageClientOptions>()));
-        services.AddSingleton<IBlobClient>(sp => new AzureBlobClient(sp.GetRequiredService<StorageConnection>(), sp.GetRequiredService<StorageClientOptions>()));
+        services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateTableServiceClient(sp.GetRequiredService<StorageClientOptions>()));
+        services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateBlobServiceClient(sp.GetRequiredService<StorageClientOptions>()));
         services.AddSingleton(IngestOptions.FromConfiguration(configuration));
         services.AddSingleton<IngestStorageInitializer>();
         services.AddSingleton<QuarantineStore>();
@@ -77,7 +79,7 @@ public static class HandlerApp
         services.AddSingleton(new EndpointPolicy(configuration.GetValue(EndpointPolicy.SettingName, false)));
         services.AddSingleton<ConfigurationRequestReader>();
         services.AddSingleton(_ => SecretProtector.FromSetting(configuration[SecretProtector.SettingName]));
-        services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<ITableClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
+        services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<TableServiceClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
         var timeouts = DestinationTimeouts.FromConfiguration(configuration);
         services.AddSingleton(timeouts);
         services.AddSingleton(new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting], timeouts.Request));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AuditExport.Storage;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Ingest;
@@ -15,7 +16,7 @@ namespace AuditExport.Ingest;
 /// Bad input is quarantined before anything is recorded. Any storage failure throws: the host retries.
 /// </summary>
 public sealed class IngestService(
-    ITableClient tables,
+    TableServiceClient tableService,
     QuarantineStore quarantine,
     IngestStorageInitializer initializer,
     IngestOptions options,
@@ -31,7 +32,9 @@ public sealed class IngestService(
     /// </summary>
     public static readonly TimeSpan MaxWriteDelay = TimeSpan.FromMinutes(4);
     public static readonly TimeSpan RedeliveryHorizon = TimeSpan.FromDays(1);
-    private const int MaxEventsPerSegmentById = AzureTableClient.MaxTransactionOperations - 1;
+    private const int MaxEventsPerSegmentById = TableLimits.MaxTransactionOperations - 1;
+
+    private readonly TableClient _events = tableService.GetTableClient(options.AuditEventsTable);
 
     private readonly ElementSplitter _splitter = new(new AuditEventValidator(options.MaxEventBytes, clock));
 
@@ -86,13 +89,13 @@ public sealed class IngestService(
                 }
                 for (var t = 0; t < plan.Count; t++)
                 {
-                    var operations = new List<TableOperation>();
+                    var operations = new List<TableTransactionAction>();
                     foreach (var segment in plan[t])
                     {
                         var first = batch.Elements[segment.FirstElement].SequenceNumber;
                         var last = batch.Elements[segment.LastElement].SequenceNumber;
                         var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, source, $"{first:D19}.{segment.Events[0].ItemIndex:D5}");
-                        operations.Add(TableOperation.Insert(SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, partitionId, first, last)));
+                        operations.Add(new TableTransactionAction(TableTransactionActionType.Add, SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, partitionId, first, last)));
                         foreach (var element in segment.Events.Select(e => e.ElementIndex).Distinct())
                         {
                             ledger.Ranges.Add(batch.Elements[element].SequenceNumber!.Value);
@@ -104,8 +107,8 @@ public sealed class IngestService(
                     }
                     operations.Add(ledger.ToOperation(partitionKey));
                     EnsureNotLate(ingestedAt);
-                    var etags = await tables.SubmitTransactionAsync(options.AuditEventsTable, operations, cancellationToken);
-                    ledger.Committed(etags[^1]);
+                    var responses = await _events.SubmitTransactionAsync(operations, cancellationToken);
+                    ledger.Committed(responses.Value[^1].Headers.ETag);
                     tally.Transactions++;
                     tally.Segments += plan[t].Count;
                     tally.Accepted += plan[t].Sum(s => s.Events.Count);
@@ -152,14 +155,14 @@ public sealed class IngestService(
                     foreach (var segment in segments)
                     {
                         var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, "id", $"{AuditEventKeys.Hash(segment.Events[0].Id)[..16]}.{segment.Events.Count:D3}");
-                        var operations = new List<TableOperation>
+                        var operations = new List<TableTransactionAction>
                         {
-                            TableOperation.Insert(SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, batch.PartitionId ?? "-", null, null)),
+                            new(TableTransactionActionType.Add, SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, batch.PartitionId ?? "-", null, null)),
                         };
-                        operations.AddRange(segment.Events.Select(e => TableOperation.Insert(
+                        operations.AddRange(segment.Events.Select(e => new TableTransactionAction(TableTransactionActionType.Add,
                             new TableEntity(partitionKey, AuditEventKeys.IdMarkerRowKey(e.Id)) { ["Segment"] = rowKey })));
                         EnsureNotLate(ingestedAt);
-                        await tables.SubmitTransactionAsync(options.AuditEventsTable, operations, cancellationToken);
+                        await _events.SubmitTransactionAsync(operations, cancellationToken);
                         tally.Transactions++;
                         tally.Segments++;
                         tally.Accepted += segment.Events.Count;
@@ -218,14 +221,14 @@ public sealed class IngestService(
     private async Task<DeliveryLedger> ReadLedgerAsync(string partitionKey, string previousPartitionKey, string partitionId, CancellationToken cancellationToken)
     {
         var rowKey = AuditEventKeys.LedgerRowKey(partitionId);
-        var current = await tables.GetEntityAsync(options.AuditEventsTable, partitionKey, rowKey, cancellationToken);
-        if (current is not null)
+        var current = await _events.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, LedgerColumns, cancellationToken);
+        if (current.HasValue)
         {
-            return new DeliveryLedger(partitionId, SequenceRanges.Parse(current.GetString("Ranges")), current.ETag);
+            return new DeliveryLedger(partitionId, SequenceRanges.Parse(current.Value!.GetString("Ranges")), current.Value.ETag);
         }
         // First batch of the month for this partition: a redelivery may repeat what last month's ledger holds.
-        var previous = await tables.GetEntityAsync(options.AuditEventsTable, previousPartitionKey, rowKey, cancellationToken);
-        return new DeliveryLedger(partitionId, SequenceRanges.Parse(previous?.GetString("Ranges")), null);
+        var previous = await _events.GetEntityIfExistsAsync<TableEntity>(previousPartitionKey, rowKey, LedgerColumns, cancellationToken);
+        return new DeliveryLedger(partitionId, SequenceRanges.Parse(previous.HasValue ? previous.Value!.GetString("Ranges") : null), null);
     }
 
     private async Task<HashSet<string>> FindStoredIdsAsync(List<AuditEvent> events, string partitionKey, string? previousPartitionKey, CancellationToken cancellationToken)
@@ -234,8 +237,8 @@ public sealed class IngestService(
         await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (e, ct) =>
         {
             var rowKey = AuditEventKeys.IdMarkerRowKey(e.Id);
-            var found = await tables.GetEntityAsync(options.AuditEventsTable, partitionKey, rowKey, ct) is not null
-                || (previousPartitionKey is not null && await tables.GetEntityAsync(options.AuditEventsTable, previousPartitionKey, rowKey, ct) is not null);
+            var found = (await _events.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: ct)).HasValue
+                || (previousPartitionKey is not null && (await _events.GetEntityIfExistsAsync<TableEntity>(previousPartitionKey, rowKey, cancellationToken: ct)).HasValue);
             if (found)
             {
                 lock (stored)
@@ -246,6 +249,8 @@ public sealed class IngestService(
         });
         return stored;
     }
+
+    private static readonly string[] LedgerColumns = ["Ranges"];
 
     private sealed class Tally
     {

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text;
 using AuditExport.Storage;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 
 namespace AuditExport.Ingest;
 
@@ -9,8 +12,11 @@ namespace AuditExport.Ingest;
 /// position, size, a short preview, the blob name) in the quarantine table for operators. Keys are
 /// deterministic, so a redelivered batch overwrites its own quarantine entries instead of adding more.
 /// </summary>
-public sealed class QuarantineStore(ITableClient tables, IBlobClient blobs, IngestOptions options)
+public sealed class QuarantineStore(TableServiceClient tables, BlobServiceClient blobs, IngestOptions options)
 {
+    private readonly TableClient _table = tables.GetTableClient(options.QuarantineTable);
+    private readonly BlobContainerClient _container = blobs.GetBlobContainerClient(options.QuarantineContainer);
+
     public const int PreviewChars = 200;
 
     public sealed record Item(RejectedInput Input, string? PartitionId, DeliveredElement Element);
@@ -59,11 +65,11 @@ public sealed class QuarantineStore(ITableClient tables, IBlobClient blobs, Inge
 
         // Raw bytes first: an entity never points at a blob that is not there.
         await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (item, ct) => await blobs.PutBlobAsync(options.QuarantineContainer, entities[RowKey(item)].GetString("BlobName")!,
-                item.Input.Raw, "application/octet-stream", ct));
-        foreach (var chunk in entities.Values.Chunk(AzureTableClient.MaxTransactionOperations))
+            async (item, ct) => await _container.GetBlobClient(entities[RowKey(item)].GetString("BlobName")!).UploadAsync(
+                BinaryData.FromBytes(item.Input.Raw), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/octet-stream" } }, ct));
+        foreach (var chunk in entities.Values.Chunk(TableLimits.MaxTransactionOperations))
         {
-            await tables.SubmitTransactionAsync(options.QuarantineTable, chunk.Select(TableOperation.Upsert).ToList(), cancellationToken);
+            await _table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
         }
     }
 

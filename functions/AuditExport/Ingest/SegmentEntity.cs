@@ -1,4 +1,4 @@
-using AuditExport.Storage;
+using Azure.Data.Tables;
 
 namespace AuditExport.Ingest;
 

@@ -7,7 +7,7 @@ namespace AuditExport.Ingest;
 public static class TransactionPlanner
 {
     // Entities travel base64-encoded inside JSON inside the multipart body: budget below the 4 MiB limit.
-    public const long MaxPayloadBytes = 3 * 1024 * 1024 + 512 * 1024;
+    public const long MaxPayloadBytes = Storage.TableLimits.MaxTransactionBytes - 512 * 1024;
     private const int PerEntityOverhead = 2048;
 
     /// <param name="reservedOperations">Operations each transaction needs besides segments (the ledger).</param>
@@ -25,7 +25,7 @@ public static class TransactionPlanner
             var segmentOperations = 1 + extraOperations(segment);
             var splitsElement = current.Count > 0 && current[^1].LastElement == segment.FirstElement;
             if (current.Count > 0 && !splitsElement &&
-                (bytes + segmentBytes > MaxPayloadBytes || operations + segmentOperations > Storage.AzureTableClient.MaxTransactionOperations))
+                (bytes + segmentBytes > MaxPayloadBytes || operations + segmentOperations > Storage.TableLimits.MaxTransactionOperations))
             {
                 transactions.Add(current);
                 current = [];

@@ -3,24 +3,30 @@ using Azure.Core.Pipeline;
 
 namespace AuditExport.Storage;
 
-/// <summary>Retry and timeout settings shared by the storage REST clients.</summary>
-public sealed class StorageClientOptions : ClientOptions
+/// <summary>
+/// Retry and timeout settings for the audit storage account's SDK clients (Table and Blob alike), plus
+/// extra per-attempt pipeline policies: a seam for counting requests and injecting faults in tests.
+/// </summary>
+public sealed class StorageClientOptions
 {
-    public StorageClientOptions()
-    {
-        Retry.Mode = RetryMode.Exponential;
-        Retry.MaxRetries = 3;
-        Retry.Delay = TimeSpan.FromMilliseconds(400);
-        Retry.MaxDelay = TimeSpan.FromSeconds(5);
-        Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
-        Diagnostics.IsLoggingEnabled = false;
-        Diagnostics.IsDistributedTracingEnabled = false;
-        Diagnostics.IsTelemetryEnabled = false;
-    }
+    public int MaxRetries { get; set; } = 3;
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(400);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Extra per-attempt policies (counting, fault injection in tests).</summary>
     public List<HttpPipelinePolicy> AdditionalPolicies { get; } = [];
 
-    internal HttpPipeline BuildPipeline(HttpPipelinePolicy authPolicy) =>
-        HttpPipelineBuilder.Build(this, [.. AdditionalPolicies, authPolicy]);
+    public T Apply<T>(T options) where T : ClientOptions
+    {
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.MaxRetries = MaxRetries;
+        options.Retry.Delay = RetryDelay;
+        options.Retry.MaxDelay = MaxRetryDelay;
+        options.Retry.NetworkTimeout = NetworkTimeout;
+        foreach (var policy in AdditionalPolicies)
+        {
+            options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
+        return options;
+    }
 }

@@ -1,13 +1,13 @@
 using Azure.Core;
-using Azure.Core.Pipeline;
-using Azure.Identity;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 
 namespace AuditExport.Storage;
 
 /// <summary>
-/// Where an Azure Storage account is and how to authenticate to it: either a connection string
-/// (SharedKey, including <c>UseDevelopmentStorage=true</c> for Azurite) or service URIs with a
-/// token credential (managed identity in Azure).
+/// Where the audit storage account is and how to reach it: a connection string (account key, including
+/// <c>UseDevelopmentStorage=true</c> and explicit Azurite endpoints), or service URIs with a Microsoft Entra
+/// token credential (managed identity in Azure). Makes the official SDK clients for both services.
 /// </summary>
 public sealed class StorageConnection
 {
@@ -17,14 +17,18 @@ public sealed class StorageConnection
     public const string DevelopmentAccountKey =
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    public required Uri TableEndpoint { get; init; }
-    public required Uri BlobEndpoint { get; init; }
-    public string? AccountName { get; init; }
-    public byte[]? AccountKey { get; init; }
-    public TokenCredential? Credential { get; init; }
+    private StorageConnection()
+    {
+    }
 
-    public bool UsesSharedKey => AccountName is not null && AccountKey is not null;
+    public string? ConnectionString { get; private init; }
+    public Uri? TableServiceUri { get; private init; }
+    public Uri? BlobServiceUri { get; private init; }
+    public TokenCredential? Credential { get; private init; }
 
+    public bool UsesAccountKey => ConnectionString is not null;
+
+    /// <summary>Checks the string up front so a bad setting fails at start-up with a reason, not at the first request.</summary>
     public static StorageConnection FromConnectionString(string connectionString)
     {
         var parts = connectionString
@@ -32,59 +36,31 @@ public sealed class StorageConnection
             .Select(p => p.Split('=', 2))
             .Where(p => p.Length == 2)
             .ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
-
-        if (parts.TryGetValue("UseDevelopmentStorage", out var dev) && dev.Equals("true", StringComparison.OrdinalIgnoreCase))
-        {
-            return new StorageConnection
-            {
-                TableEndpoint = new Uri($"http://127.0.0.1:10002/{DevelopmentAccountName}"),
-                BlobEndpoint = new Uri($"http://127.0.0.1:10000/{DevelopmentAccountName}"),
-                AccountName = DevelopmentAccountName,
-                AccountKey = Convert.FromBase64String(DevelopmentAccountKey),
-            };
-        }
-
-        if (!parts.TryGetValue("AccountName", out var account) || !parts.TryGetValue("AccountKey", out var key))
+        var development = parts.TryGetValue("UseDevelopmentStorage", out var dev) && dev.Equals("true", StringComparison.OrdinalIgnoreCase);
+        if (!development && (!parts.ContainsKey("AccountName") || !parts.ContainsKey("AccountKey")))
         {
             throw new FormatException("A storage connection string needs AccountName and AccountKey (or UseDevelopmentStorage=true).");
         }
-
-        var protocol = parts.GetValueOrDefault("DefaultEndpointsProtocol", "https");
-        var suffix = parts.GetValueOrDefault("EndpointSuffix", "core.windows.net");
-        return new StorageConnection
-        {
-            TableEndpoint = new Uri(parts.GetValueOrDefault("TableEndpoint") ?? $"{protocol}://{account}.table.{suffix}"),
-            BlobEndpoint = new Uri(parts.GetValueOrDefault("BlobEndpoint") ?? $"{protocol}://{account}.blob.{suffix}"),
-            AccountName = account,
-            AccountKey = Convert.FromBase64String(key),
-        };
+        return new StorageConnection { ConnectionString = connectionString };
     }
 
-    /// <summary>Identity-based connection: service URIs plus managed identity / DefaultAzureCredential.</summary>
-    public static StorageConnection FromServiceUris(Uri tableServiceUri, Uri blobServiceUri, string? managedIdentityClientId)
+    /// <summary>Identity-based connection: service URIs plus a token credential.</summary>
+    public static StorageConnection FromServiceUris(Uri tableServiceUri, Uri blobServiceUri, TokenCredential credential) =>
+        new() { TableServiceUri = tableServiceUri, BlobServiceUri = blobServiceUri, Credential = credential };
+
+    public TableServiceClient CreateTableServiceClient(StorageClientOptions options)
     {
-        TokenCredential credential = string.IsNullOrWhiteSpace(managedIdentityClientId)
-            ? new DefaultAzureCredential()
-            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(managedIdentityClientId));
-        return new StorageConnection { TableEndpoint = tableServiceUri, BlobEndpoint = blobServiceUri, Credential = credential };
+        var clientOptions = options.Apply(new TableClientOptions());
+        return ConnectionString is not null
+            ? new TableServiceClient(ConnectionString, clientOptions)
+            : new TableServiceClient(TableServiceUri!, Credential!, clientOptions);
     }
 
-    internal HttpPipelinePolicy CreateAuthPolicy(StorageService service)
+    public BlobServiceClient CreateBlobServiceClient(StorageClientOptions options)
     {
-        if (UsesSharedKey)
-        {
-            return new SharedKeyPolicy(AccountName!, AccountKey!, service);
-        }
-        if (Credential is not null)
-        {
-            return new BearerTokenAuthenticationPolicy(Credential, "https://storage.azure.com/.default");
-        }
-        throw new InvalidOperationException("The storage connection has neither a shared key nor a token credential.");
+        var clientOptions = options.Apply(new BlobClientOptions());
+        return ConnectionString is not null
+            ? new BlobServiceClient(ConnectionString, clientOptions)
+            : new BlobServiceClient(BlobServiceUri!, Credential!, clientOptions);
     }
-}
-
-public enum StorageService
-{
-    Table,
-    Blob,
 }

@@ -64,13 +64,12 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
         Assert.Equal(200, result.Status);
         Assert.Equal(files.Count, result.ReturnValue.GetProperty("quarantined").GetInt32());
         Assert.Equal(2, result.ReturnValue.GetProperty("accepted").GetInt32()); // l1 and l3 of the JSON Lines file
-        var rows = await emulators.TableClient().QueryAllAsync(quarantine, new TableQuery()).ToListAsync();
-        var blobs = emulators.BlobClient();
+        var rows = await emulators.RowsAsync(quarantine);
         foreach (var row in rows)
         {
             var file = files[(int)(row.GetInt64("SequenceNumber")!.Value - 1000)];
             Assert.StartsWith(expected[file], row.GetString("Reason"));
-            var raw = await blobs.GetBlobAsync(row.GetString("BlobContainer")!, row.GetString("BlobName")!, default);
+            var raw = await emulators.ReadBlobAsync(row.GetString("BlobContainer")!, row.GetString("BlobName")!);
             Assert.NotNull(raw);
             Assert.True(raw.Length <= Encoding.UTF8.GetByteCount(bodies[files.IndexOf(file)]), $"{file}: kept bytes come from the message");
         }

@@ -55,7 +55,7 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
     private async Task<JsonObject> AdlsBodyAsync(string? signatureOverride = null)
     {
         var container = EmulatorsFixture.UniqueName("adls-");
-        await emulators.BlobClient().CreateContainerIfNotExistsAsync(container, default);
+        await emulators.CreateContainerAsync(container);
         return new JsonObject
         {
             ["interval"] = "EVERY_24_HOURS",
@@ -63,7 +63,7 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
             ["fileSystem"] = container,
             ["path"] = "/audit//exports/",
             ["sasToken"] = "?" + AzuriteSas.ForContainer(container, "cw", DateTimeOffset.UtcNow.AddHours(1), signatureOverride),
-            ["endpoint"] = emulators.Connection.BlobEndpoint.AbsoluteUri,
+            ["endpoint"] = emulators.BlobService().Uri.AbsoluteUri,
         };
     }
 
@@ -173,7 +173,7 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
         var signature = body["sasToken"]!.ToString().Split("sig=")[1];
         Assert.DoesNotContain(signature, text);
         Assert.DoesNotContain(Uri.UnescapeDataString(signature), text);
-        var probe = await emulators.BlobClient().GetBlobAsync(body["fileSystem"]!.ToString(), "audit/exports/" + ConnectionTester.ProbeObjectName, default);
+        var probe = await emulators.ReadBlobAsync(body["fileSystem"]!.ToString(), "audit/exports/" + ConnectionTester.ProbeObjectName);
         Assert.NotNull(probe);
     }
 
@@ -341,10 +341,10 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
         var (_, json, _) = await SendAsync(HttpMethod.Post, "/api/export-configurations/s3-access-key", body);
         var id = Guid.Parse(Field(json, "id"));
 
-        var row = await emulators.TableClient().GetEntityAsync(_settings["ExportConfigurationsTable"], ExportConfigurationStore.PartitionKey, id.ToString(), default);
+        var row = await emulators.RowAsync(_settings["ExportConfigurationsTable"], ExportConfigurationStore.PartitionKey, id.ToString());
         var stored = row!.GetString("ProtectedSecret")!;
         Assert.StartsWith("v1.k1.", stored);
-        Assert.DoesNotContain("S3RVER", row.Properties.Where(p => p.Key != "AccessKeyId").Select(p => p.Value.ToString()));
+        Assert.DoesNotContain("S3RVER", row!.Where(p => p.Key != "AccessKeyId").Select(p => p.Value?.ToString()));
 
         var protector = SecretProtector.FromSetting(TestKeys.Current);
         Assert.Equal("S3RVER", protector.Unprotect(stored, SecretProtector.Context(id, "secretAccessKey")));
@@ -358,7 +358,7 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
         var tested = await (await http.PostAsync($"/api/export-configurations/{id}/test-connection", null)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("SUCCESS", tested.GetProperty("connectionStatus").GetString());
         var created = await (await http.PostAsJsonAsync("/api/export-configurations/s3-access-key", await S3AccessKeyBodyAsync())).Content.ReadFromJsonAsync<JsonElement>();
-        var newRow = await emulators.TableClient().GetEntityAsync(_settings["ExportConfigurationsTable"], ExportConfigurationStore.PartitionKey, created.GetProperty("id").GetString()!, default);
+        var newRow = await emulators.RowAsync(_settings["ExportConfigurationsTable"], ExportConfigurationStore.PartitionKey, created.GetProperty("id").GetString()!);
         Assert.StartsWith("v1.k2.", newRow!.GetString("ProtectedSecret"));
     }
 

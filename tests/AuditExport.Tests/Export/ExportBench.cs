@@ -66,11 +66,11 @@ public sealed class ExportBench : IAsyncDisposable
     public async Task<(string Id, string Container)> CreateAdlsConfigurationAsync(string interval = "EVERY_2_HOURS")
     {
         var container = EmulatorsFixture.UniqueName("export-");
-        await Emulators.BlobClient().CreateContainerIfNotExistsAsync(container, default);
+        await Emulators.CreateContainerAsync(container);
         var body = new JsonObject
         {
             ["interval"] = interval, ["storageAccount"] = StorageConnection.DevelopmentAccountName, ["fileSystem"] = container, ["path"] = "lake/audit",
-            ["sasToken"] = AzuriteSas.ForContainer(container, "cw", Start.AddYears(1)), ["endpoint"] = Emulators.Connection.BlobEndpoint.AbsoluteUri,
+            ["sasToken"] = AzuriteSas.ForContainer(container, "cw", Start.AddYears(1)), ["endpoint"] = Emulators.BlobService().Uri.AbsoluteUri,
         };
         return (await CreateAsync("adls-sas-token", body), container);
     }
@@ -136,7 +136,7 @@ public sealed class ExportBench : IAsyncDisposable
 
     public Func<string, Task<byte[]?>> S3Reader(string bucket) => key => S3Buckets.ReadBytesAsync(Emulators.S3Endpoint, bucket, key);
 
-    public Func<string, Task<byte[]?>> BlobReader(string container) => name => Emulators.BlobClient().GetBlobAsync(container, name, default);
+    public Func<string, Task<byte[]?>> BlobReader(string container) => name => Emulators.ReadBlobAsync(container, name);
 
     public static string Gunzip(byte[] bytes)
     {

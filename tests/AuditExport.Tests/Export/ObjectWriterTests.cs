@@ -55,14 +55,13 @@ public sealed class ObjectWriterTests(EmulatorsFixture emulators)
     public async Task Adls_objects_of_any_size_arrive_byte_for_byte(int size)
     {
         var container = EmulatorsFixture.UniqueName("writer-");
-        var blobs = emulators.BlobClient();
-        await blobs.CreateContainerIfNotExistsAsync(container, default);
+        await emulators.CreateContainerAsync(container);
         var content = RandomBytes(size);
-        await using (var destination = new AdlsExportDestination(blobs, container, Retry))
+        await using (var destination = new AdlsExportDestination(emulators.BlobService().GetBlobContainerClient(container), Retry))
         {
             await WriteInPiecesAsync(destination, "big/object.jsonl.gz", content);
         }
-        Assert.Equal(content, await blobs.GetBlobAsync(container, "big/object.jsonl.gz", default));
+        Assert.Equal(content, await emulators.ReadBlobAsync(container, "big/object.jsonl.gz"));
     }
 
     [Fact]

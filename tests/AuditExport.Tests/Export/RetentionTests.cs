@@ -13,7 +13,7 @@ public sealed class RetentionTests(EmulatorsFixture emulators)
         await bench.Handler.Host.InvokeAsync("PurgeExpiredAuditEvents", new JsonObject { ["Data"] = new JsonObject(), ["Metadata"] = new JsonObject() });
 
     private async Task<int> StoredCountAsync(ExportBench bench) =>
-        (await StoredEventsReport.ReadSegmentsAsync(emulators.TableClient(), bench.Settings["AuditEventsTable"])).Sum(s => s.Count);
+        (await StoredEventsReport.ReadSegmentsAsync(emulators.TableService(), bench.Settings["AuditEventsTable"])).Sum(s => s.Count);
 
     [Fact]
     public async Task A_month_past_retention_is_kept_until_every_enabled_configuration_has_exported_it()

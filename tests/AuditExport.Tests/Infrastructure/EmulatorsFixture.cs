@@ -1,5 +1,7 @@
 using AuditExport.LocalHost;
 using AuditExport.Storage;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 
 namespace AuditExport.Tests.Infrastructure;
 
@@ -27,9 +29,27 @@ public sealed class EmulatorsFixture : IAsyncLifetime
         }
     }
 
-    public AzureTableClient TableClient(StorageClientOptions? options = null) => new(Connection, options);
+    public TableServiceClient TableService(StorageClientOptions? options = null) => Connection.CreateTableServiceClient(options ?? new StorageClientOptions());
 
-    public AzureBlobClient BlobClient(StorageClientOptions? options = null) => new(Connection, options);
+    public BlobServiceClient BlobService(StorageClientOptions? options = null) => Connection.CreateBlobServiceClient(options ?? new StorageClientOptions());
+
+    public async Task<List<TableEntity>> RowsAsync(string table) =>
+        await TableService().GetTableClient(table).QueryAsync<TableEntity>().ToListAsync();
+
+    public async Task<TableEntity?> RowAsync(string table, string partitionKey, string rowKey)
+    {
+        var found = await TableService().GetTableClient(table).GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey);
+        return found.HasValue ? found.Value : null;
+    }
+
+    public async Task CreateContainerAsync(string container) => await BlobService().GetBlobContainerClient(container).CreateIfNotExistsAsync();
+
+    /// <summary>A blob's bytes; null when it does not exist.</summary>
+    public async Task<byte[]?> ReadBlobAsync(string container, string name)
+    {
+        var blob = BlobService().GetBlobContainerClient(container).GetBlobClient(name);
+        return await blob.ExistsAsync() ? (await blob.DownloadContentAsync()).Value.Content.ToArray() : null;
+    }
 
     /// <summary>Each test works in its own tables and containers.</summary>
     public static string UniqueName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..12];

@@ -43,7 +43,7 @@ public sealed class TestHandler : IAsyncDisposable
                 builder.Services.AddSingleton(hooks);
             }
             var options = new StorageClientOptions();
-            options.Retry.Delay = TimeSpan.FromMilliseconds(20); // keep retried failures quick in tests
+            options.RetryDelay = TimeSpan.FromMilliseconds(20); // keep retried failures quick in tests
             if (faults is not null)
             {
                 options.AdditionalPolicies.Add(faults);

@@ -24,7 +24,7 @@ public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
     }
 
     private async Task<List<string>> StoredLinesAsync(string table) =>
-        (await StoredEventsReport.ReadSegmentsAsync(azurite.TableClient(), table)).SelectMany(s => s.Lines).ToList();
+        (await StoredEventsReport.ReadSegmentsAsync(azurite.TableService(), table)).SelectMany(s => s.Lines).ToList();
 
     private static JsonObject Batch(IReadOnlyList<string> bodies, string? partition = "0", long? firstSequence = 0, bool asObjects = false) =>
         EventHubInvocation.Create(bodies, partition, firstSequence, Now, bodiesAsObjects: asObjects);
@@ -141,8 +141,7 @@ public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
         Assert.Equal(4, Count(result, "quarantined"));
         Assert.Equal([Samples.Event("good-1"), Samples.Event("good-2")], await StoredLinesAsync(events));
 
-        var tables = azurite.TableClient();
-        var items = await tables.QueryAllAsync(quarantine, new TableQuery()).ToListAsync();
+        var items = await azurite.RowsAsync(quarantine);
         var bySequence = items.ToDictionary(e => (e.GetInt64("SequenceNumber")!.Value, e.GetInt32("ItemIndex")!.Value));
         Assert.Equal("event has no timestamp (eventTimestamp, receivedTimestamp or dateTime)", bySequence[(41, 0)].GetString("Reason"));
         Assert.StartsWith("invalid JSON", bySequence[(42, 0)].GetString("Reason"));
@@ -151,15 +150,14 @@ public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
         Assert.All(items, e => Assert.Equal("0", e.GetString("SourcePartition")));
         Assert.All(items, e => Assert.NotNull(e.GetString("Offset")));
 
-        var blobs = azurite.BlobClient();
-        var raw = await blobs.GetBlobAsync(bySequence[(42, 0)].GetString("BlobContainer")!, bySequence[(42, 0)].GetString("BlobName")!, default);
+        var raw = await azurite.ReadBlobAsync(bySequence[(42, 0)].GetString("BlobContainer")!, bySequence[(42, 0)].GetString("BlobName")!);
         Assert.Equal("not json at all", Encoding.UTF8.GetString(raw!));
 
         // The same batch again: nothing new stored, nothing quarantined twice.
         var again = await handler.Host.InvokeAsync("IngestAuditEvents", Batch(bodies, firstSequence: 40));
         Assert.Equal(0, Count(again, "accepted"));
         Assert.Equal(0, Count(again, "quarantined"));
-        Assert.Equal(4, (await tables.QueryAllAsync(quarantine, new TableQuery()).ToListAsync()).Count);
+        Assert.Equal(4, (await azurite.RowsAsync(quarantine)).Count);
     }
 
     [Fact]
@@ -185,11 +183,11 @@ public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
         var result = await handler.Host.InvokeAsync("IngestAuditEvents", Batch([nearLimit, overLimit, Samples.Event("small")]));
 
         Assert.Equal(200, result.Status);
-        var reasons = string.Join(" | ", (await azurite.TableClient().QueryAllAsync(quarantine, new TableQuery()).ToListAsync()).Select(e => e.GetString("Reason")));
+        var reasons = string.Join(" | ", (await azurite.RowsAsync(quarantine)).Select(e => e.GetString("Reason")));
         Assert.True(Count(result, "accepted") == 2, reasons);
         Assert.Equal(1, Count(result, "quarantined"));
         Assert.Equal([nearLimit, Samples.Event("small")], await StoredLinesAsync(events));
-        var item = Assert.Single(await azurite.TableClient().QueryAllAsync(quarantine, new TableQuery()).ToListAsync());
+        var item = Assert.Single(await azurite.RowsAsync(quarantine));
         Assert.Equal("message is 1048577 bytes; the limit (MaxEventBytes) is 1048576", item.GetString("Reason"));
     }
 
@@ -214,7 +212,7 @@ public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
         Assert.Equal(3, Count(first, "accepted"));
         Assert.Equal(3, Count(redelivered, "duplicates"));
         Assert.Equal(1, Count(next, "accepted"));
-        var segments = await StoredEventsReport.ReadSegmentsAsync(azurite.TableClient(), events);
+        var segments = await StoredEventsReport.ReadSegmentsAsync(azurite.TableService(), events);
         Assert.Equal(3, segments.Where(s => s.PartitionKey.StartsWith("2026-10_")).Sum(s => s.Count));
         Assert.Equal(1, segments.Where(s => s.PartitionKey.StartsWith("2026-11_")).Sum(s => s.Count));
     }

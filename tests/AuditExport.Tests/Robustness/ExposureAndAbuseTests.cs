@@ -85,7 +85,7 @@ public sealed class ExposureAndAbuseTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators);
         var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
         var container = EmulatorsFixture.UniqueName("secrets-");
-        await emulators.BlobClient().CreateContainerIfNotExistsAsync(container, default);
+        await emulators.CreateContainerAsync(container);
         var sas = AzuriteSas.ForContainer(container, "cw", ExportBench.Start.AddYears(1));
         var signature = Uri.UnescapeDataString(sas.Split("sig=")[1]);
         var responses = new List<string>();
@@ -106,13 +106,13 @@ public sealed class ExposureAndAbuseTests(EmulatorsFixture emulators)
         var adls = await SendAsync(HttpMethod.Post, "/api/export-configurations/adls-sas-token", new JsonObject
         {
             ["interval"] = "EVERY_2_HOURS", ["storageAccount"] = StorageConnection.DevelopmentAccountName, ["fileSystem"] = container, ["sasToken"] = sas,
-            ["endpoint"] = emulators.Connection.BlobEndpoint.AbsoluteUri,
+            ["endpoint"] = emulators.BlobService().Uri.AbsoluteUri,
         });
         var broken = await SendAsync(HttpMethod.Post, "/api/export-configurations/adls-sas-token", new JsonObject
         {
             ["interval"] = "EVERY_2_HOURS", ["storageAccount"] = StorageConnection.DevelopmentAccountName, ["fileSystem"] = container,
             ["sasToken"] = AzuriteSas.ForContainer(container, "cw", ExportBench.Start.AddYears(1), signatureOverride: "c2lnbmF0dXJlLXRoYXQtaXMtd3Jvbmctb24tcHVycG9zZQ=="),
-            ["endpoint"] = emulators.Connection.BlobEndpoint.AbsoluteUri,
+            ["endpoint"] = emulators.BlobService().Uri.AbsoluteUri,
         });
         bench.Clock.Now = ExportBench.Start.AddMinutes(5);
         await bench.IngestAsync(Samples.FixtureEvents);

@@ -25,8 +25,8 @@ public sealed class FaultInjectionTests(EmulatorsFixture emulators, ITestOutputH
     public async Task With_ten_percent_faults_on_every_dependency_the_exported_set_equals_the_accepted_set()
     {
         var stopwatch = Stopwatch.StartNew();
-        await using var tableProxy = await FaultyProxy.StartAsync(new Uri($"http://127.0.0.1:{emulators.Connection.TableEndpoint.Port}/"));
-        await using var blobProxy = await FaultyProxy.StartAsync(new Uri($"http://127.0.0.1:{emulators.Connection.BlobEndpoint.Port}/"));
+        await using var tableProxy = await FaultyProxy.StartAsync(new Uri($"http://127.0.0.1:{emulators.TableService().Uri.Port}/"));
+        await using var blobProxy = await FaultyProxy.StartAsync(new Uri($"http://127.0.0.1:{emulators.BlobService().Uri.Port}/"));
         await using var s3Proxy = await FaultyProxy.StartAsync(emulators.S3Endpoint);
         var connection = $"DefaultEndpointsProtocol=http;AccountName={StorageConnection.DevelopmentAccountName};AccountKey={StorageConnection.DevelopmentAccountKey};" +
             $"TableEndpoint={tableProxy.Endpoint}{StorageConnection.DevelopmentAccountName};BlobEndpoint={blobProxy.Endpoint}{StorageConnection.DevelopmentAccountName};";
