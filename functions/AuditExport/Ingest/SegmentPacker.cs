@@ -8,14 +8,13 @@ namespace AuditExport.Ingest;
 /// </summary>
 public sealed class SegmentPacker(int targetRawBytes, int maxEventsPerSegment = int.MaxValue)
 {
-    public const int ChunkBytes = 64 * 1024;
-    public const int MaxChunks = 15; // 960 KiB of payload leaves room for metadata within the 1 MiB entity limit
 
     // zlib level 1 (CompressionLevel.Fastest) uses static Huffman trees in zlib-ng and barely compresses
     // high-entropy text; level 2 builds dynamic trees at nearly the same speed. Seen in the 1 MB event test:
     // at level 1 a 1,048,000-byte event of random text compressed to more than 917,504 bytes; at level 2 it fits.
     private static readonly ZLibCompressionOptions Compression = new() { CompressionLevel = 2 };
-    public const int MaxCompressedBytes = ChunkBytes * MaxChunks;
+    /// <summary>960 KiB of payload leaves room for its base64 form's overhead and metadata within the 1 MiB entity limit.</summary>
+    public const int MaxCompressedBytes = 960 * 1024;
 
     /// <summary>Events in delivery order. Events whose compressed form alone exceeds a segment come back in <paramref name="tooLarge"/>.</summary>
     public List<Segment> Pack(IReadOnlyList<AuditEvent> events, List<AuditEvent> tooLarge)
