@@ -2,17 +2,13 @@
 // Deploy:  az deployment group create -g <rg> -f infra-bicep/main.bicep -p infra-bicep/environments/<env>.bicepparam
 targetScope = 'resourceGroup'
 
-@description('Short environment name, used in resource names (dev, prod, ...).')
+@description('Short environment name, used in resource names (dev, prod, ...); lower-cased where Azure needs it.')
 @minLength(2)
 @maxLength(8)
 param environmentName string
 
 @description('Region for every resource; defaults to the resource group\'s.')
 param location string = resourceGroup().location
-
-@description('Hosting plan: Flex Consumption (default) or Elastic Premium (EP1).')
-@allowed(['FlexConsumption', 'ElasticPremium'])
-param hostingPlan string = 'FlexConsumption'
 
 @description('Event Hub partitions: the most events processed in parallel. Fixed after creation on Standard.')
 @minValue(1)
@@ -24,8 +20,28 @@ param eventHubPartitionCount int = 4
 @maxValue(7)
 param eventHubRetentionDays int = 7
 
-@description('Most instances the app scales to.')
-param maximumInstanceCount int = 40
+@description('Event Hubs throughput units to start with: each takes 1 MB/s or 1,000 events/s in, for the whole namespace.')
+@minValue(1)
+@maxValue(40)
+param eventHubThroughputUnits int = 1
+
+@description('Auto-inflate ceiling: the namespace grows to this many throughput units under load. One per partition lets every partition take its own 1 MB/s.')
+@minValue(1)
+@maxValue(40)
+param eventHubMaximumThroughputUnits int = 4
+
+@description('Most instances the app scales out to (Flex Consumption: 40 to 1000).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory of each instance in MB (Flex Consumption: 512, 2048 or 4096).')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('"recover" brings back a soft-deleted Key Vault of the same name (purge protection keeps one for 90 days after an environment is deleted); "default" creates a new one.')
+@allowed(['default', 'recover'])
+param keyVaultCreateMode string = 'default'
 
 @description('Export tuning; each becomes the app setting of the same purpose.')
 param exportSettings object = {
@@ -52,8 +68,11 @@ param tags object = {
   environment: environmentName
 }
 
-var suffix = uniqueString(resourceGroup().id, environmentName)
-var namePrefix = 'auditexp-${environmentName}'
+var environment = toLower(environmentName)
+var suffix = uniqueString(resourceGroup().id, environment)
+var namePrefix = 'auditexp-${environment}'
+// Both or neither: one without the other would give the app half an AWS identity.
+var hasAwsCredentials = !empty(awsAccessKeyId) && !empty(awsSecretAccessKey)
 var deploymentContainerName = 'app-package'
 var eventHubNamespaceName = 'evhns-${namePrefix}-${suffix}'
 var eventHubName = 'audit-events'
@@ -72,7 +91,7 @@ module monitoring 'modules/monitoring.bicep' = {
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   params: {
-    name: take('stauditexp${environmentName}${suffix}', 24)
+    name: take('stauditexp${environment}${suffix}', 24)
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
@@ -87,6 +106,8 @@ module eventHubs 'modules/eventhubs.bicep' = {
     consumerGroupName: consumerGroupName
     partitionCount: eventHubPartitionCount
     messageRetentionInDays: eventHubRetentionDays
+    throughputUnits: eventHubThroughputUnits
+    maximumThroughputUnits: max(eventHubThroughputUnits, eventHubMaximumThroughputUnits)
     location: location
     tags: tags
   }
@@ -95,10 +116,12 @@ module eventHubs 'modules/eventhubs.bicep' = {
 module keyVault 'modules/keyvault.bicep' = {
   name: 'keyVault'
   params: {
-    name: take('kv-auditexp-${environmentName}-${suffix}', 24)
+    name: take('kv-auditexp-${environment}-${suffix}', 24)
     location: location
     tags: tags
+    createMode: keyVaultCreateMode
     secretProtectionKeys: secretProtectionKeys
+    storeAwsCredentials: hasAwsCredentials
     awsAccessKeyId: awsAccessKeyId
     awsSecretAccessKey: awsSecretAccessKey
   }
@@ -120,7 +143,6 @@ module roles 'modules/roles.bicep' = {
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionApp'
   params: {
-    hostingPlan: hostingPlan
     appName: '${namePrefix}-${suffix}'
     planName: '${namePrefix}-plan'
     location: location
@@ -129,7 +151,6 @@ module functionApp 'modules/functionapp.bicep' = {
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
-    queueEndpoint: storage.outputs.queueEndpoint
     tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     eventHubFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
@@ -138,8 +159,9 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultName: keyVault.outputs.name
     secretProtectionKeysSecretName: keyVault.outputs.secretProtectionKeysName
-    hasAwsCredentials: keyVault.outputs.hasAwsCredentials
+    hasAwsCredentials: hasAwsCredentials
     maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
     exportSettings: exportSettings
   }
   dependsOn: [roles] // the identity can read Key Vault references and storage before the app first starts

@@ -1,9 +1,10 @@
 using '../main.bicep'
 
 param environmentName = 'dev'
-param hostingPlan = 'FlexConsumption'
 param eventHubPartitionCount = 2
-param maximumInstanceCount = 10
+param eventHubThroughputUnits = 1
+param eventHubMaximumThroughputUnits = 2
+param maximumInstanceCount = 40
 param exportSettings = {
   safetyLagSeconds: 600
   parallelism: 2

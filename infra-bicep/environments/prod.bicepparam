@@ -1,8 +1,9 @@
 using '../main.bicep'
 
 param environmentName = 'prod'
-param hostingPlan = 'FlexConsumption'
 param eventHubPartitionCount = 8
+param eventHubThroughputUnits = 2
+param eventHubMaximumThroughputUnits = 8
 param maximumInstanceCount = 40
 param exportSettings = {
   safetyLagSeconds: 600

@@ -4,21 +4,25 @@ param hubName string
 param consumerGroupName string
 param partitionCount int
 param messageRetentionInDays int
+param throughputUnits int
+param maximumThroughputUnits int
 param location string
 param tags object
 
-resource namespace 'Microsoft.EventHub/namespaces@2024-01-01' = {
+resource namespace 'Microsoft.EventHub/namespaces@2026-01-01' = {
   name: namespaceName
   location: location
   tags: tags
-  sku: { name: 'Standard', tier: 'Standard', capacity: 1 }
+  sku: { name: 'Standard', tier: 'Standard', capacity: throughputUnits }
   properties: {
     minimumTlsVersion: '1.2'
     disableLocalAuth: true
+    isAutoInflateEnabled: maximumThroughputUnits > throughputUnits
+    maximumThroughputUnits: maximumThroughputUnits > throughputUnits ? maximumThroughputUnits : 0
   }
 }
 
-resource hub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' = {
+resource hub 'Microsoft.EventHub/namespaces/eventhubs@2026-01-01' = {
   parent: namespace
   name: hubName
   properties: {
@@ -27,7 +31,7 @@ resource hub 'Microsoft.EventHub/namespaces/eventhubs@2024-01-01' = {
   }
 }
 
-resource consumerGroup 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2024-01-01' = {
+resource consumerGroup 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2026-01-01' = {
   parent: hub
   name: consumerGroupName
 }

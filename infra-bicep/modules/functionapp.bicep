@@ -1,7 +1,7 @@
-// The function app: a custom handler (the self-contained handler/AuditExport in the package) on Flex Consumption
-// (default) or Elastic Premium. Every connection is identity-based; secrets are Key Vault references.
-@allowed(['FlexConsumption', 'ElasticPremium'])
-param hostingPlan string
+// The function app: a custom handler (the self-contained handler/AuditExport in the package) on Flex Consumption.
+// Every connection is identity-based (the user-assigned identity); secrets are Key Vault references.
+// Flex Consumption takes the runtime, scale and deployment storage from functionAppConfig, so none of the
+// settings it rejects (FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE, ...) is set.
 param appName string
 param planName string
 param location string
@@ -10,7 +10,6 @@ param identityId string
 param identityClientId string
 param storageAccountName string
 param blobEndpoint string
-param queueEndpoint string
 param tableEndpoint string
 param deploymentContainerName string
 param eventHubFullyQualifiedNamespace string
@@ -20,20 +19,22 @@ param applicationInsightsConnectionString string
 param keyVaultName string
 param secretProtectionKeysSecretName string
 param hasAwsCredentials bool
+@minValue(40)
+@maxValue(1000)
 param maximumInstanceCount int
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
 param exportSettings object
-
-var isFlex = hostingPlan == 'FlexConsumption'
 
 // Identity-based connections (names follow the Functions convention CONNECTION__property).
 var connectionSettings = [
   { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
-  { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
   { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
   { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
   { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
   { name: 'AuditStorage__tableServiceUri', value: tableEndpoint }
   { name: 'AuditStorage__blobServiceUri', value: blobEndpoint }
+  { name: 'AuditStorage__credential', value: 'managedidentity' }
   { name: 'AuditStorage__clientId', value: identityClientId }
   { name: 'EventHubConnection__fullyQualifiedNamespace', value: eventHubFullyQualifiedNamespace }
   { name: 'EventHubConnection__credential', value: 'managedidentity' }
@@ -62,29 +63,18 @@ var awsSettings = hasAwsCredentials
     ]
   : []
 
-// Flex Consumption takes the runtime from functionAppConfig; Elastic Premium needs it as settings and runs from the package blob.
-var premiumSettings = isFlex
-  ? []
-  : [
-      { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
-      { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'custom' }
-      { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '${blobEndpoint}${deploymentContainerName}/audit-export.zip' }
-      { name: 'WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', value: identityId }
-    ]
-
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
-  kind: isFlex ? 'functionapp' : 'elastic'
-  sku: isFlex ? { name: 'FC1', tier: 'FlexConsumption' } : { name: 'EP1', tier: 'ElasticPremium' }
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
   properties: {
     reserved: true
-    maximumElasticWorkerCount: isFlex ? null : maximumInstanceCount
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: appName
   location: location
   tags: tags
@@ -97,25 +87,22 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
-    functionAppConfig: isFlex
-      ? {
-          deployment: {
-            storage: {
-              type: 'blobContainer'
-              value: '${blobEndpoint}${deploymentContainerName}'
-              authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
-            }
-          }
-          scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: 2048 }
-          runtime: { name: 'custom', version: '1.0' }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
         }
-      : null
+      }
+      scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: instanceMemoryMB }
+      runtime: { name: 'custom', version: '1.0' }
+    }
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      linuxFxVersion: isFlex ? null : ''
-      appSettings: concat(connectionSettings, appSettings, awsSettings, premiumSettings)
+      appSettings: concat(connectionSettings, appSettings, awsSettings)
     }
   }
 }

@@ -2,18 +2,23 @@
 param name string
 param location string
 param tags object
+@allowed(['default', 'recover'])
+param createMode string
 @secure()
 param secretProtectionKeys string
+@description('Store the exporter\'s own AWS credentials: both secrets or neither.')
+param storeAwsCredentials bool
 @secure()
 param awsAccessKeyId string
 @secure()
 param awsSecretAccessKey string
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
   tags: tags
   properties: {
+    createMode: createMode
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
@@ -24,19 +29,19 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource protectionKeys 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource protectionKeys 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
   parent: vault
   name: 'secret-protection-keys'
   properties: { value: secretProtectionKeys, contentType: 'keyId:base64Key;olderKeyId:base64Key' }
 }
 
-resource awsKeyId 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(awsAccessKeyId)) {
+resource awsKeyId 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (storeAwsCredentials) {
   parent: vault
   name: 'aws-access-key-id'
   properties: { value: awsAccessKeyId }
 }
 
-resource awsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(awsSecretAccessKey)) {
+resource awsSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (storeAwsCredentials) {
   parent: vault
   name: 'aws-secret-access-key'
   properties: { value: awsSecretAccessKey }
@@ -45,4 +50,3 @@ resource awsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(a
 output id string = vault.id
 output name string = vault.name
 output secretProtectionKeysName string = protectionKeys.name
-output hasAwsCredentials bool = !empty(awsAccessKeyId) && !empty(awsSecretAccessKey)

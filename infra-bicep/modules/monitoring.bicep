@@ -4,7 +4,7 @@ param location string
 param tags object
 param retentionInDays int = 90
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
   name: '${namePrefix}-logs'
   location: location
   tags: tags

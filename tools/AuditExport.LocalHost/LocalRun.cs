@@ -13,13 +13,15 @@ namespace AuditExport.LocalHost;
 /// The main job on this machine, end to end: emulators; the handler as its own process; an S3 configuration
 /// (s3rver) and an ADLS configuration (Azurite) created through the API; the sample events delivered through
 /// IngestAuditEvents as the Functions host delivers them (and redelivered); ExportEvery2Hours fired as the
-/// host fires it; then the exported objects read back and compared with what was ingested.
+/// host fires it; then the exported objects read back and compared with what was ingested. The API is called
+/// through the <see cref="FrontDoor"/>, which like the host serves only what function.json declares and checks
+/// function keys. With <c>serve</c>, everything keeps running afterwards for manual calls, until Ctrl-C.
 /// </summary>
 public static class LocalRun
 {
     private const int SafetyLagSeconds = 2;
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> samples)
+    public static async Task<int> RunAsync(IReadOnlyList<string> samples, bool serve = false)
     {
         Console.WriteLine("Starting emulators (Azurite, s3rver) ...");
         await using var emulators = await Emulators.StartAsync();
@@ -34,8 +36,10 @@ public static class LocalRun
             ["ExportSafetyLagSeconds"] = SafetyLagSeconds.ToString(), // production default: 600
         });
         Console.WriteLine($"  handler on {handler.BaseAddress}");
+        await using var frontDoor = await FrontDoor.StartAsync(handler.BaseAddress);
+        Console.WriteLine($"  front door (the Functions host's HTTP routes, from function.json) on {frontDoor.BaseAddress}");
         using var host = new FunctionsHostClient(handler.BaseAddress);
-        using var api = new HttpClient { BaseAddress = handler.BaseAddress };
+        using var api = frontDoor.CreateClient();
 
         var (s3Id, bucket) = await CreateS3ConfigurationAsync(api, emulators);
         var (adlsId, container) = await CreateAdlsConfigurationAsync(api, emulators);
@@ -82,7 +86,36 @@ public static class LocalRun
         Console.WriteLine(same
             ? $"OK: {expected.Count} stored events exported to S3 and to ADLS, each exactly once and byte for byte as ingested."
             : $"MISMATCH: stored {expected.Count}, exported {s3Lines.Count} to S3 and {adlsLines.Count} to ADLS.");
-        return same && timer.Succeeded ? 0 : 1;
+        var exitCode = same && timer.Succeeded ? 0 : 1;
+        if (serve)
+        {
+            await ServeUntilCancelledAsync(frontDoor, handler, s3Id);
+        }
+        return exitCode;
+    }
+
+    private static async Task ServeUntilCancelledAsync(FrontDoor frontDoor, HandlerProcess handler, string configurationId)
+    {
+        var api = frontDoor.BaseAddress.AbsoluteUri.TrimEnd('/') + "/api";
+        Console.WriteLine();
+        Console.WriteLine("Serving until Ctrl-C. Emulators, handler and front door stay up.");
+        Console.WriteLine($"  API base URL : {api}");
+        Console.WriteLine($"  function key : {frontDoor.FunctionKey}   (header x-functions-key, or ?code=)");
+        Console.WriteLine($"  handler      : {handler.BaseAddress} (invocations: POST /IngestAuditEvents, /ExportEvery2Hours, ...)");
+        Console.WriteLine();
+        Console.WriteLine($"  curl -s {api}/health");
+        Console.WriteLine($"  curl -s -H 'x-functions-key: {frontDoor.FunctionKey}' {api}/export-configurations");
+        Console.WriteLine($"  curl -s -H 'x-functions-key: {frontDoor.FunctionKey}' {api}/export-configurations/{configurationId}/jobs");
+        Console.WriteLine($"  curl -s -X POST -H 'x-functions-key: {frontDoor.FunctionKey}' {api}/export-configurations/{configurationId}/export");
+        Console.WriteLine($"  curl -s -H 'x-functions-key: {frontDoor.FunctionKey}' {api}/openapi.json");
+        var stopped = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stopped.TrySetResult();
+        };
+        await stopped.Task;
+        Console.WriteLine("Stopping ...");
     }
 
     private static async Task<(string Id, string Bucket)> CreateS3ConfigurationAsync(HttpClient api, Emulators emulators)

@@ -7,6 +7,8 @@ if (args is ["package", ..])
     return 0;
 }
 
-var samples = args.Length > 0 ? args : [Path.Combine(RepositoryLayout.SamplesFolder, "uam-and-legacy.jsonl"), Path.Combine(RepositoryLayout.SamplesFolder, "malformed.jsonl")];
+var serve = args.Contains("--serve");
+var files = args.Where(a => a != "--serve").ToArray();
+var samples = files.Length > 0 ? files : [Path.Combine(RepositoryLayout.SamplesFolder, "uam-and-legacy.jsonl"), Path.Combine(RepositoryLayout.SamplesFolder, "malformed.jsonl")];
 
-return await LocalRun.RunAsync(samples);
+return await LocalRun.RunAsync(samples, serve);

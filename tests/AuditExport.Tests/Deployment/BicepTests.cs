@@ -5,14 +5,237 @@ using AuditExport.LocalHost;
 namespace AuditExport.Tests.Deployment;
 
 /// <summary>
-/// Checks of the Bicep that can run without the Bicep CLI or Azure (neither is reachable here): structure,
-/// security settings, role assignments, and that the app settings agree with what the code reads.
+/// The deployment as Azure would receive it: infra-bicep compiled and linted by the real Bicep CLI, both
+/// parameter files built, and the compiled ARM JSON checked for what a first real deployment needs.
 /// </summary>
 public sealed partial class BicepTests
 {
-    private static readonly string Folder = Path.Combine(RepositoryLayout.Root, "infra-bicep");
+    /// <summary>Lint warnings that stay, each with the reason. Anything else the linter says fails the test.</summary>
+    private static readonly Dictionary<string, string> AcceptedWarnings = new()
+    {
+        // None today: every resource is on an API version the linter accepts. Add "rule:subject" with its reason here.
+    };
 
-    private static string Read(string relative) => File.ReadAllText(Path.Combine(Folder, relative));
+    /// <summary>App settings Flex Consumption rejects or ignores (functionAppConfig replaces them).</summary>
+    private static readonly string[] RejectedByFlex =
+    [
+        "FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_WORKER_RUNTIME_VERSION", "FUNCTIONS_MAX_HTTP_CONCURRENCY",
+        "FUNCTIONS_WORKER_PROCESS_COUNT", "FUNCTIONS_WORKER_DYNAMIC_CONCURRENCY_ENABLED", "SCM_DO_BUILD_DURING_DEPLOYMENT", "ENABLE_ORYX_BUILD",
+        "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "WEBSITE_CONTENTSHARE", "WEBSITE_CONTENTOVERVNET", "WEBSITE_DNS_SERVER",
+        "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT", "WEBSITE_NODE_DEFAULT_VERSION", "WEBSITE_RUN_FROM_PACKAGE",
+        "WEBSITE_SKIP_CONTENTSHARE_VALIDATION", "WEBSITE_VNET_ROUTE_ALL",
+    ];
+
+    private static readonly Dictionary<string, string> PlaceholderSecrets = new()
+    {
+        ["SECRET_PROTECTION_KEYS"] = "k1:" + Convert.ToBase64String(new byte[32]),
+    };
+
+    [Fact]
+    public void Main_template_compiles_to_ARM_JSON()
+    {
+        Assert.Equal("https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", CompiledTemplate.Main.GetProperty("$schema").GetString());
+        Assert.Contains(CompiledTemplate.Resources, r => r.Resource.GetProperty("type").GetString() == "Microsoft.Web/sites");
+    }
+
+    [Fact]
+    public void Lint_finds_no_error_and_no_warning_without_a_written_reason()
+    {
+        var result = BicepCli.Run(null, "lint", Path.Combine(CompiledTemplate.Folder, "main.bicep"));
+        var unexplained = result.Diagnostics.Where(d => !AcceptedWarnings.Keys.Any(key => Accepts(d, key))).ToList();
+        Assert.True(result.ExitCode == 0 && unexplained.Count == 0, "bicep lint:\n" + string.Join('\n', unexplained) + "\n" + BicepCli.Describe(result));
+        foreach (var key in AcceptedWarnings.Keys)
+        {
+            Assert.True(result.Diagnostics.Any(d => Accepts(d, key)), $"{key} is no longer reported: drop it from the accepted warnings");
+        }
+    }
+
+    private static bool Accepts(string diagnostic, string key)
+    {
+        var (rule, subject) = (key.Split(':', 2)[0], key.Split(':', 2)[1]);
+        return diagnostic.Contains(" : Warning " + rule + ":", StringComparison.Ordinal) && diagnostic.Contains(subject, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Parameter_file_builds_with_secrets_from_the_environment(string environment)
+    {
+        var file = Path.Combine(CompiledTemplate.Folder, "environments", environment + ".bicepparam");
+        var result = BicepCli.Run(PlaceholderSecrets, "build-params", file, "--stdout");
+        Assert.True(result.ExitCode == 0, BicepCli.Describe(result));
+        using var output = JsonDocument.Parse(result.Output);
+        using var document = JsonDocument.Parse(output.RootElement.GetProperty("parametersJson").GetString()!);
+        var parameters = document.RootElement.GetProperty("parameters");
+        int Int(string name) => parameters.GetProperty(name).GetProperty("value").GetInt32();
+
+        Assert.Equal(PlaceholderSecrets["SECRET_PROTECTION_KEYS"], parameters.GetProperty("secretProtectionKeys").GetProperty("value").GetString());
+        Assert.Equal("", parameters.GetProperty("awsAccessKeyId").GetProperty("value").GetString()); // unset optional secrets stay empty
+        Assert.InRange(Int("maximumInstanceCount"), 40, 1000);
+        Assert.True(Int("eventHubMaximumThroughputUnits") >= Int("eventHubThroughputUnits"));
+        Assert.True(Int("eventHubMaximumThroughputUnits") >= Int("eventHubPartitionCount"), "auto-inflate should reach one throughput unit per partition");
+    }
+
+    [Fact]
+    public void Parameter_file_without_the_key_ring_in_the_environment_fails_instead_of_deploying_an_empty_secret()
+    {
+        var result = BicepCli.Run(new Dictionary<string, string>(), "build-params", Path.Combine(CompiledTemplate.Folder, "environments", "dev.bicepparam"), "--stdout");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("SECRET_PROTECTION_KEYS", result.Errors);
+    }
+
+    [Fact]
+    public void The_app_is_Flex_Consumption_with_a_custom_runtime_and_identity_based_deployment_storage()
+    {
+        var plan = CompiledTemplate.Single("Microsoft.Web/serverfarms");
+        Assert.Equal("FC1", plan.GetProperty("sku").GetProperty("name").GetString());
+        Assert.Equal("FlexConsumption", plan.GetProperty("sku").GetProperty("tier").GetString());
+        Assert.True(plan.GetProperty("properties").GetProperty("reserved").GetBoolean());
+
+        var site = CompiledTemplate.Single("Microsoft.Web/sites");
+        Assert.Equal("functionapp,linux", site.GetProperty("kind").GetString());
+        var config = site.GetProperty("properties").GetProperty("functionAppConfig");
+        Assert.Equal("custom", config.GetProperty("runtime").GetProperty("name").GetString());
+        var storage = config.GetProperty("deployment").GetProperty("storage");
+        Assert.Equal("blobContainer", storage.GetProperty("type").GetString());
+        Assert.Equal("UserAssignedIdentity", storage.GetProperty("authentication").GetProperty("type").GetString());
+        Assert.Equal("[parameters('identityId')]", storage.GetProperty("authentication").GetProperty("userAssignedIdentityResourceId").GetString());
+        var scale = config.GetProperty("scaleAndConcurrency");
+        Assert.Equal("[parameters('maximumInstanceCount')]", scale.GetProperty("maximumInstanceCount").GetString());
+        Assert.Equal("[parameters('instanceMemoryMB')]", scale.GetProperty("instanceMemoryMB").GetString());
+        Assert.Equal("[parameters('identityId')]", site.GetProperty("properties").GetProperty("keyVaultReferenceIdentity").GetString());
+        Assert.True(site.GetProperty("properties").GetProperty("httpsOnly").GetBoolean());
+
+        var main = CompiledTemplate.Main.GetProperty("parameters");
+        Assert.Equal(40, main.GetProperty("maximumInstanceCount").GetProperty("minValue").GetInt32());
+        Assert.Equal([512, 2048, 4096], main.GetProperty("instanceMemoryMB").GetProperty("allowedValues").EnumerateArray().Select(v => v.GetInt32()));
+    }
+
+    [Fact]
+    public void App_settings_avoid_what_Flex_rejects_and_every_connection_is_identity_based_and_complete()
+    {
+        var settings = CompiledTemplate.AppSettings();
+        var names = settings.Select(s => s.Name).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.Empty(names.Intersect(RejectedByFlex));
+        foreach (var connection in new[] { "AzureWebJobsStorage", "AuditStorage", "EventHubConnection" })
+        {
+            Assert.Equal("managedidentity", Value(settings, connection + "__credential"));
+            Assert.Equal("[parameters('identityClientId')]", Value(settings, connection + "__clientId"));
+        }
+        Assert.Contains("AuditStorage__tableServiceUri", names);
+        Assert.Contains("AuditStorage__blobServiceUri", names);
+        Assert.Contains("EventHubConnection__fullyQualifiedNamespace", names);
+        Assert.DoesNotContain(settings, s => s.Value.Contains("AccountKey=", StringComparison.Ordinal) || s.Value.Contains("SharedAccessKey", StringComparison.Ordinal));
+        Assert.Equal("false", Value(settings, "AllowCustomEndpoints"));
+        Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName={1})'", Value(settings, "SecretProtectionKeys"));
+        Assert.All(settings.Where(s => s.Name.StartsWith("AWS_", StringComparison.Ordinal)), s =>
+        {
+            Assert.True(s.Conditional, $"{s.Name} must only be set when the credentials exist");
+            Assert.Contains("@Microsoft.KeyVault(", s.Value);
+        });
+        Assert.Equal(2, settings.Count(s => s.Name.StartsWith("AWS_", StringComparison.Ordinal)));
+    }
+
+    private static string Value(IReadOnlyList<(string Name, string Value, bool Conditional)> settings, string name) =>
+        settings.SingleOrDefault(s => s.Name == name).Value ?? throw new Xunit.Sdk.XunitException($"app setting {name} is missing");
+
+    [Fact]
+    public void Role_assignments_use_the_intended_built_in_roles_each_on_the_one_resource_that_needs_it()
+    {
+        var expected = new Dictionary<string, string>
+        {
+            ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = "Microsoft.Storage/storageAccounts", // Storage Blob Data Owner: host leases, deployment package, quarantine
+            ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Microsoft.Storage/storageAccounts", // Storage Table Data Contributor: audit tables
+            ["a638d3c7-ab3a-418d-83e6-5f17a39d4fde"] = "Microsoft.EventHub/namespaces/eventhubs", // Azure Event Hubs Data Receiver, on the hub only
+            ["4633458b-17de-408a-b874-0445c86b69e6"] = "Microsoft.KeyVault/vaults", // Key Vault Secrets User
+            ["3913510d-42f4-4e42-8a64-420c390055eb"] = "Microsoft.Insights/components", // Monitoring Metrics Publisher
+        };
+        var module = BicepCli.Module(CompiledTemplate.Main, "roles");
+        var roles = module.GetProperty("variables").GetProperty("roles");
+        var assignments = CompiledTemplate.All("Microsoft.Authorization/roleAssignments").ToList();
+        var granted = new Dictionary<string, string>();
+        foreach (var assignment in assignments)
+        {
+            var definition = assignment.GetProperty("properties").GetProperty("roleDefinitionId").GetString()!;
+            var role = RoleReference().Match(definition);
+            Assert.True(role.Success, $"role definition is not a built-in role id: {definition}");
+            var id = roles.GetProperty(role.Groups[1].Value).GetString()!;
+            var scope = assignment.GetProperty("scope").GetString()!;
+            granted[id] = scope;
+            Assert.Equal("ServicePrincipal", assignment.GetProperty("properties").GetProperty("principalType").GetString());
+            Assert.Contains("guid(", assignment.GetProperty("name").GetString()!);
+        }
+        Assert.Equal(expected.Keys.Order(), granted.Keys.Order());
+        foreach (var (id, type) in expected)
+        {
+            Assert.StartsWith($"[resourceId('{type}', ", granted[id]); // the resource itself, never the resource group or subscription
+        }
+    }
+
+    [GeneratedRegex(@"^\[subscriptionResourceId\('Microsoft\.Authorization/roleDefinitions', variables\('roles'\)\.(\w+)\)\]$")]
+    private static partial Regex RoleReference();
+
+    [Fact]
+    public void Storage_key_vault_and_event_hubs_are_locked_down_and_event_hubs_can_grow()
+    {
+        var account = CompiledTemplate.Single("Microsoft.Storage/storageAccounts").GetProperty("properties");
+        Assert.False(account.GetProperty("allowSharedKeyAccess").GetBoolean());
+        Assert.False(account.GetProperty("allowBlobPublicAccess").GetBoolean());
+        Assert.Equal("TLS1_2", account.GetProperty("minimumTlsVersion").GetString());
+
+        var vault = CompiledTemplate.Single("Microsoft.KeyVault/vaults").GetProperty("properties");
+        Assert.True(vault.GetProperty("enableRbacAuthorization").GetBoolean());
+        Assert.Equal("[parameters('createMode')]", vault.GetProperty("createMode").GetString()); // a soft-deleted vault can be recovered on re-creation
+        var awsSecrets = CompiledTemplate.All("Microsoft.KeyVault/vaults/secrets").Where(s => s.GetProperty("name").GetString()!.Contains("aws-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, awsSecrets.Count);
+        Assert.Equal("[parameters('storeAwsCredentials')]", awsSecrets[0].GetProperty("condition").GetString());
+        Assert.Equal(awsSecrets[0].GetProperty("condition").GetString(), awsSecrets[1].GetProperty("condition").GetString()); // both or neither
+
+        var hubs = CompiledTemplate.Single("Microsoft.EventHub/namespaces");
+        Assert.True(hubs.GetProperty("properties").GetProperty("disableLocalAuth").GetBoolean());
+        Assert.Equal("[parameters('throughputUnits')]", hubs.GetProperty("sku").GetProperty("capacity").GetString());
+        Assert.Contains("maximumThroughputUnits", hubs.GetProperty("properties").GetProperty("isAutoInflateEnabled").GetString());
+    }
+
+    [Fact]
+    public void Resource_names_are_lower_case_whatever_the_environment_name()
+    {
+        var main = CompiledTemplate.Main;
+        Assert.Equal("[toLower(parameters('environmentName'))]", main.GetProperty("variables").GetProperty("environment").GetString());
+        var storageName = BicepCli.ResourcesOf(main).Single(r => r.GetProperty("name").GetString() == "storage")
+            .GetProperty("properties").GetProperty("parameters").GetProperty("name").GetProperty("value").GetString()!;
+        Assert.Contains("variables('environment')", storageName);
+        Assert.DoesNotContain("parameters('environmentName')", storageName);
+    }
+
+    [Fact]
+    public void Every_setting_the_code_reads_is_set_by_the_template_or_documented_with_its_default()
+    {
+        var read = SettingsInCode.Read();
+        var set = CompiledTemplate.AppSettings().Select(s => s.Name).ToHashSet();
+        var readme = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "README.md"));
+        foreach (var setting in read)
+        {
+            var inTemplate = set.Contains(setting) || set.Any(b => b.StartsWith(setting + "__", StringComparison.Ordinal));
+            var documented = readme.Split('\n').Any(line => line.StartsWith("| ", StringComparison.Ordinal) && line.Split('|')[1].Contains($"`{setting}`", StringComparison.Ordinal));
+            Assert.True(inTemplate || documented, $"{setting} is read by the code but neither set by the compiled template nor listed in README's configuration table");
+        }
+        foreach (var required in new[] { "SecretProtectionKeys", "AllowCustomEndpoints", "AuditStorage__tableServiceUri", "AuditStorage__blobServiceUri", "EventHubName", "EventHubConsumerGroup" })
+        {
+            Assert.Contains(required, set);
+        }
+    }
+
+    [Fact]
+    public void Nothing_the_template_or_the_settings_sample_sets_is_unused()
+    {
+        var read = SettingsInCode.Read();
+        var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryLayout.Root, "local.settings.sample.json")))
+            .RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name);
+        var unused = CompiledTemplate.AppSettings().Select(s => s.Name).Concat(sample).Where(s => !Used(s, read)).Distinct().ToList();
+        Assert.True(unused.Count == 0, "set but never read: " + string.Join(", ", unused));
+    }
 
     /// <summary>Settings the host, its extensions or an SDK read, so the handler's code never names them.</summary>
     private static bool ReadOutsideTheHandler(string name) =>
@@ -28,129 +251,6 @@ public sealed partial class BicepTests
     private static bool Used(string setting, IReadOnlySet<string> read) =>
         read.Contains(setting) || read.Contains(setting.Split("__")[0]) || ReadOutsideTheHandler(setting) || BindingExpressions().Contains(setting);
 
-    private static HashSet<string> BicepAppSettings() =>
-        AppSetting().Matches(Read("modules/functionapp.bicep")).Select(m => m.Groups[1].Value).ToHashSet();
-
-    [Fact]
-    public void Every_setting_the_code_reads_is_set_by_Bicep_or_documented_with_its_default()
-    {
-        var read = SettingsInCode.Read();
-        var bicep = BicepAppSettings();
-        var readme = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "README.md"));
-        foreach (var setting in read)
-        {
-            var inBicep = bicep.Contains(setting) || bicep.Any(b => b.StartsWith(setting + "__", StringComparison.Ordinal));
-            var documented = readme.Split('\n').Any(line => line.StartsWith("| ", StringComparison.Ordinal) && line.Split('|')[1].Contains($"`{setting}`", StringComparison.Ordinal));
-            Assert.True(inBicep || documented,
-                $"{setting} is read by the code but neither set in functionapp.bicep nor listed in README's configuration table");
-        }
-        foreach (var required in new[] { "SecretProtectionKeys", "AllowCustomEndpoints", "AuditStorage__tableServiceUri", "AuditStorage__blobServiceUri" })
-        {
-            Assert.Contains(required, bicep);
-        }
-    }
-
-    [Fact]
-    public void Nothing_in_Bicep_or_the_settings_sample_is_unused()
-    {
-        var read = SettingsInCode.Read();
-        var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryLayout.Root, "local.settings.sample.json")))
-            .RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name);
-        var unused = BicepAppSettings().Concat(sample).Where(s => !Used(s, read)).Distinct().ToList();
-        Assert.True(unused.Count == 0, "set but never read: " + string.Join(", ", unused));
-        Assert.Contains("EventHubName", BicepAppSettings()); // every %Name% in function.json is set in Azure too
-        Assert.Contains("EventHubConsumerGroup", BicepAppSettings());
-    }
-
-    [Fact]
-    public void Connections_are_identity_based_and_secrets_are_Key_Vault_references()
-    {
-        var app = Read("modules/functionapp.bicep");
-        foreach (var setting in new[] { "AzureWebJobsStorage__credential", "EventHubConnection__fullyQualifiedNamespace", "EventHubConnection__credential", "EventHubConnection__clientId", "AuditStorage__clientId" })
-        {
-            Assert.Contains($"name: '{setting}'", app);
-        }
-        Assert.DoesNotContain("AccountKey=", app);
-        Assert.DoesNotContain("listKeys(", string.Concat(Directory.GetFiles(Folder, "*.bicep", SearchOption.AllDirectories).Select(File.ReadAllText)));
-        Assert.Matches(new Regex(@"name: 'SecretProtectionKeys', value: '@Microsoft\.KeyVault\(VaultName=\$\{keyVaultName\};SecretName=\$\{secretProtectionKeysSecretName\}\)'"), app);
-        Assert.Matches(new Regex(@"name: 'AllowCustomEndpoints', value: 'false'"), app);
-        Assert.Contains("runtime: { name: 'custom', version: '1.0' }", app);
-        Assert.Contains("keyVaultReferenceIdentity: identityId", app);
-    }
-
-    [Fact]
-    public void Storage_key_vault_and_event_hubs_are_locked_down()
-    {
-        var storage = Read("modules/storage.bicep");
-        Assert.Contains("allowSharedKeyAccess: false", storage);
-        Assert.Contains("minimumTlsVersion: 'TLS1_2'", storage);
-        Assert.Contains("allowBlobPublicAccess: false", storage);
-        Assert.Contains("enableRbacAuthorization: true", Read("modules/keyvault.bicep"));
-        Assert.Contains("disableLocalAuth: true", Read("modules/eventhubs.bicep"));
-        Assert.Contains("param partitionCount int", Read("modules/eventhubs.bicep"));
-    }
-
-    [Fact]
-    public void Role_assignments_are_least_privilege_and_named_guid_of_scope_principal_and_role()
-    {
-        var roles = Read("modules/roles.bicep");
-        var assignments = RoleAssignment().Matches(roles);
-        Assert.Equal(6, assignments.Count);
-        foreach (Match assignment in assignments)
-        {
-            Assert.Equal($"{assignment.Groups["scope"].Value}.id", assignment.Groups["scopeArg"].Value);
-            Assert.Equal(assignment.Groups["role"].Value, assignment.Groups["roleArg"].Value);
-        }
-        var granted = assignments.Select(a => a.Groups["role"].Value).ToHashSet();
-        Assert.Equal(["eventHubsDataReceiver", "keyVaultSecretsUser", "monitoringMetricsPublisher", "storageBlobDataOwner", "storageQueueDataContributor", "storageTableDataContributor"],
-            granted.Order(StringComparer.Ordinal));
-        Assert.DoesNotContain("Owner'", roles.Replace("storageBlobDataOwner", "")); // no control-plane owner or contributor role
-    }
-
-    [Fact]
-    public void Every_module_and_every_environment_parameter_exists_and_outputs_name_the_app()
-    {
-        var main = Read("main.bicep");
-        foreach (Match module in ModulePath().Matches(main))
-        {
-            Assert.True(File.Exists(Path.Combine(Folder, module.Groups[1].Value)), $"missing module {module.Groups[1].Value}");
-        }
-        var parameters = Param().Matches(main).Select(m => m.Groups[1].Value).ToHashSet();
-        var environments = Directory.GetFiles(Path.Combine(Folder, "environments"), "*.bicepparam");
-        Assert.Contains(environments, e => e.EndsWith("dev.bicepparam"));
-        Assert.Contains(environments, e => e.EndsWith("prod.bicepparam"));
-        foreach (var file in environments)
-        {
-            var text = File.ReadAllText(file);
-            Assert.Contains("using '../main.bicep'", text);
-            foreach (Match assigned in ParamAssignment().Matches(text))
-            {
-                Assert.True(parameters.Contains(assigned.Groups[1].Value), $"{Path.GetFileName(file)} sets {assigned.Groups[1].Value}, which main.bicep does not declare");
-            }
-            Assert.Contains("param secretProtectionKeys = readEnvironmentVariable(", text); // never a literal secret
-        }
-        Assert.Contains("output functionAppName string", main);
-        Assert.Contains("output functionAppUrl string", main);
-        var config = JsonDocument.Parse(Read("bicepconfig.json")).RootElement.GetProperty("analyzers").GetProperty("core");
-        Assert.True(config.GetProperty("enabled").GetBoolean());
-        Assert.Equal("error", config.GetProperty("rules").GetProperty("outputs-should-not-contain-secrets").GetProperty("level").GetString());
-    }
-
-    [GeneratedRegex(@"\{ name: '([A-Za-z0-9_]+)', value:")]
-    private static partial Regex AppSetting();
-
     [GeneratedRegex("%(\\w+)%")]
     private static partial Regex Expression();
-
-    [GeneratedRegex(@"resource \w+ 'Microsoft\.Authorization/roleAssignments@[\d-]+' = \{\s*name: guid\((?<scopeArg>[\w.]+), principalId, roles\.(?<roleArg>\w+)\)\s*scope: (?<scope>\w+)\s*properties: \{\s*roleDefinitionId: subscriptionResourceId\('Microsoft\.Authorization/roleDefinitions', roles\.(?<role>\w+)\)")]
-    private static partial Regex RoleAssignment();
-
-    [GeneratedRegex(@"^module \w+ '([^']+)'", RegexOptions.Multiline)]
-    private static partial Regex ModulePath();
-
-    [GeneratedRegex(@"^param (\w+)", RegexOptions.Multiline)]
-    private static partial Regex Param();
-
-    [GeneratedRegex(@"^param (\w+) =", RegexOptions.Multiline)]
-    private static partial Regex ParamAssignment();
 }

@@ -1,36 +1,115 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using AuditExport.LocalHost;
+using YamlDotNet.RepresentationModel;
 
 namespace AuditExport.Tests.Deployment;
 
-/// <summary>What can be checked of azure-pipelines.yml without Azure DevOps: it runs what exists, as CI does.</summary>
+/// <summary>
+/// What can be checked of the Azure Pipelines definition without Azure DevOps: both YAML files parsed, service
+/// connections known when a run is queued, Flex Consumption told to the deploy task, the README's test command
+/// run, and the secret guard script exercised for real.
+/// </summary>
 public sealed partial class PipelineTests
 {
     private static string Read(string path) => File.ReadAllText(Path.Combine(RepositoryLayout.Root, path));
 
-    [Fact]
-    public void Pipeline_tests_packages_validates_and_deploys_with_what_the_repository_has()
+    private static YamlMappingNode Parse(string path)
     {
-        var pipeline = Read("azure-pipelines.yml");
-        var deploy = Read(".pipelines/deploy.yml");
-        foreach (Match script in Script().Matches(pipeline + deploy))
+        var stream = new YamlStream();
+        stream.Load(new StringReader(Read(path)));
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    /// <summary>Every step (a mapping with task or script) anywhere in the document.</summary>
+    private static IEnumerable<YamlMappingNode> Steps(YamlNode node) => node switch
+    {
+        YamlMappingNode map when map.Children.ContainsKey("task") || map.Children.ContainsKey("script") =>
+            [map, .. map.Children.Values.SelectMany(Steps)],
+        YamlMappingNode map => map.Children.Values.SelectMany(Steps),
+        YamlSequenceNode list => list.Children.SelectMany(Steps),
+        _ => [],
+    };
+
+    private static string? Input(YamlMappingNode step, string name) =>
+        step.Children.TryGetValue("inputs", out var inputs) && ((YamlMappingNode)inputs).Children.TryGetValue(name, out var value) ? ((YamlScalarNode)value).Value : null;
+
+    private static string Task(YamlMappingNode step) => ((YamlScalarNode)step.Children["task"]).Value!;
+
+    [Fact]
+    public void Service_connections_are_compile_time_values_never_runtime_macros()
+    {
+        var pipeline = Parse("azure-pipelines.yml");
+        var deploy = Parse(".pipelines/deploy.yml");
+        var declared = ((YamlSequenceNode)pipeline.Children["parameters"]).Children.Cast<YamlMappingNode>().Select(p => ((YamlScalarNode)p.Children["name"]).Value).ToHashSet();
+        var connections = Steps(pipeline).Concat(Steps(deploy))
+            .Select(step => Input(step, "azureSubscription") ?? Input(step, "connectedServiceNameARM") ?? Input(step, "azureResourceManagerConnection"))
+            .Where(c => c is not null).ToList();
+        Assert.True(connections.Count >= 3, $"expected the validate, infrastructure and package steps to name a connection; found {connections.Count}");
+        foreach (var connection in connections)
+        {
+            Assert.DoesNotContain("$(", connection!); // a runtime macro is never expanded for service connections
+            var parameter = TemplateParameter().Match(connection!);
+            Assert.True(parameter.Success, $"'{connection}' is not a template parameter expression");
+        }
+        Assert.Contains("devServiceConnection", declared);
+        Assert.Contains("prodServiceConnection", declared);
+        var deployParameters = ((YamlSequenceNode)deploy.Children["parameters"]).Children.Cast<YamlMappingNode>().Select(p => ((YamlScalarNode)p.Children["name"]).Value);
+        Assert.Contains("serviceConnection", deployParameters);
+    }
+
+    [GeneratedRegex(@"^\$\{\{\s*parameters\.\w+\s*\}\}$")]
+    private static partial Regex TemplateParameter();
+
+    [Fact]
+    public void The_package_is_deployed_to_Flex_Consumption_with_the_flex_inputs()
+    {
+        var step = Steps(Parse(".pipelines/deploy.yml")).Single(s => s.Children.ContainsKey("task") && Task(s).StartsWith("AzureFunctionApp@", StringComparison.Ordinal));
+        Assert.Equal("AzureFunctionApp@2", Task(step));
+        Assert.Equal("functionAppLinux", Input(step, "appType"));
+        Assert.Equal("true", Input(step, "isFlexConsumption"));
+        Assert.EndsWith("/audit-export.zip", Input(step, "package"));
+    }
+
+    [Fact]
+    public void The_test_step_runs_the_README_test_command_and_every_script_named_exists()
+    {
+        var readmeCommand = Regex.Match(Read("README.md"), @"^(scripts/test\.sh)\s", RegexOptions.Multiline).Groups[1].Value;
+        Assert.Equal("scripts/test.sh", readmeCommand);
+        var pipeline = Parse("azure-pipelines.yml");
+        var scripts = Steps(pipeline).Where(s => s.Children.ContainsKey("script")).Select(s => ((YamlScalarNode)s.Children["script"]).Value!).ToList();
+        Assert.Contains(scripts, s => s.StartsWith(readmeCommand + " ", StringComparison.Ordinal) || s == readmeCommand);
+        Assert.Contains(readmeCommand, Read(".ci/run"));
+        foreach (Match script in Script().Matches(Read("azure-pipelines.yml") + Read(".pipelines/deploy.yml")))
         {
             Assert.True(File.Exists(Path.Combine(RepositoryLayout.Root, script.Value)), $"{script.Value} does not exist");
         }
-        Assert.Contains("scripts/test.sh", pipeline); // the same test command as README and .ci/run
-        Assert.Contains("scripts/test.sh", Read(".ci/run"));
-        Assert.Contains("scripts/package.sh", pipeline);
-        Assert.Contains("template: .pipelines/deploy.yml", pipeline);
-        Assert.Contains("az bicep lint --file", pipeline);
-        Assert.Contains("az deployment group what-if", pipeline);
-        Assert.Contains("task: AzureCLI@2", deploy);
-        Assert.Contains("task: AzureFunctionApp@2", deploy);
-        Assert.Contains("environment: audit-export-${{ parameters.environment }}", deploy); // approvals live on the environment
-        Assert.Contains("environment: prod", pipeline);
-        Assert.Contains("environments/${{ parameters.environment }}.bicepparam", deploy);
-        Assert.DoesNotMatch(new Regex(@"SECRET_PROTECTION_KEYS: (?!\$\()"), pipeline + deploy); // secrets only from the variable group
+        var inline = Steps(pipeline).Concat(Steps(Parse(".pipelines/deploy.yml"))).Select(s => Input(s, "inlineScript")).Where(s => s?.Contains("bicepparam", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(2, inline.Count); // what-if and deploy
+        Assert.All(inline, s => Assert.Contains("source $(Build.SourcesDirectory)/scripts/pipeline-secrets.sh", s!));
     }
 
     [GeneratedRegex(@"scripts/[\w.-]+\.sh")]
     private static partial Regex Script();
+
+    [Theory]
+    [InlineData("k1:key", "$(EXPORTER_AWS_ACCESS_KEY_ID)", "$(EXPORTER_AWS_SECRET_ACCESS_KEY)", 0, "aws=unset")]
+    [InlineData("k1:key", "AKID", "SECRET", 0, "aws=AKID")]
+    [InlineData("k1:key", "AKID", "$(EXPORTER_AWS_SECRET_ACCESS_KEY)", 1, "both")]
+    [InlineData("$(SECRET_PROTECTION_KEYS)", "", "", 1, "SECRET_PROTECTION_KEYS is not set")]
+    public void Undefined_pipeline_secrets_never_reach_Bicep_as_literal_macro_text(string keys, string awsId, string awsSecret, int exitCode, string expected)
+    {
+        var info = new ProcessStartInfo("bash", ["-c", "source scripts/pipeline-secrets.sh && echo \"aws=${EXPORTER_AWS_ACCESS_KEY_ID-unset}\""])
+        {
+            WorkingDirectory = RepositoryLayout.Root, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        info.Environment["SECRET_PROTECTION_KEYS"] = keys;
+        info.Environment["EXPORTER_AWS_ACCESS_KEY_ID"] = awsId;
+        info.Environment["EXPORTER_AWS_SECRET_ACCESS_KEY"] = awsSecret;
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(exitCode, process.ExitCode);
+        Assert.Contains(expected, output);
+    }
 }

@@ -20,7 +20,7 @@ public sealed partial class FunctionAppConfigurationTests
             .Select(f => Path.GetFileName(Path.GetDirectoryName(f)!));
 
     [Fact]
-    public void Host_json_declares_the_custom_handler_bundle_and_retries()
+    public void Host_json_declares_the_custom_handler_and_bundle_and_only_ingest_retries_without_limit()
     {
         var host = ReadJson("host.json");
         Assert.Equal("2.0", host.GetProperty("version").GetString());
@@ -29,7 +29,16 @@ public sealed partial class FunctionAppConfigurationTests
         Assert.Equal("handler/AuditExport", handler.GetProperty("description").GetProperty("defaultExecutablePath").GetString());
         Assert.True(handler.GetProperty("enableProxyingHttpRequest").GetBoolean());
         Assert.True(host.GetProperty("extensions").GetProperty("eventHubs").GetProperty("maxEventBatchSize").GetInt32() > 0);
-        Assert.Equal(-1, host.GetProperty("retry").GetProperty("maxRetryCount").GetInt32());
+        Assert.False(host.TryGetProperty("retry", out _), "a host-level retry would make the export and purge timers retry forever too");
+
+        // Ingest retries a failed batch until storage is back: the host moves on (and loses the batch) only after the last retry.
+        var retry = ReadJson("functions", "IngestAuditEvents", "function.json").GetProperty("retry");
+        Assert.Equal("exponentialBackoff", retry.GetProperty("strategy").GetString());
+        Assert.Equal(-1, retry.GetProperty("maxRetryCount").GetInt32());
+        foreach (var function in FunctionFolders().Where(f => f != "IngestAuditEvents"))
+        {
+            Assert.False(ReadJson("functions", function, "function.json").TryGetProperty("retry", out _), $"{function} must not retry without limit");
+        }
     }
 
     [Fact]
@@ -44,13 +53,21 @@ public sealed partial class FunctionAppConfigurationTests
         Assert.Equal("EventHubConnection", binding.GetProperty("connection").GetString());
     }
 
+    private static async Task<HashSet<string>> HandlerEndpointsAsync()
+    {
+        await using var handler = await TestHandler.StartAsync(new Dictionary<string, string> { ["AuditStorage"] = "UseDevelopmentStorage=true" });
+        return handler.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m.ToUpperInvariant()} {e.RoutePattern.RawText!.TrimEnd('/')}"))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Only health is anonymous: the platform's probes and uptime checks need it without a key, and it says nothing secret.</summary>
+    private static readonly HashSet<string> Anonymous = ["Health"];
+
     [Fact]
     public async Task Every_function_folder_has_an_endpoint_in_the_handler_with_its_route_and_methods()
     {
-        await using var handler = await TestHandler.StartAsync(new Dictionary<string, string> { ["AuditStorage"] = "UseDevelopmentStorage=true" });
-        var endpoints = handler.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText!.TrimEnd('/')}"))
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var endpoints = await HandlerEndpointsAsync();
 
         var functions = FunctionFolders().ToList();
         Assert.True(functions.Count >= 10, $"found only {functions.Count} function folders");
@@ -59,7 +76,7 @@ public sealed partial class FunctionAppConfigurationTests
             var binding = ReadJson("functions", function, "function.json").GetProperty("bindings")[0];
             if (binding.GetProperty("type").GetString() == "httpTrigger")
             {
-                Assert.Equal("function", binding.GetProperty("authLevel").GetString());
+                Assert.Equal(Anonymous.Contains(function) ? "anonymous" : "function", binding.GetProperty("authLevel").GetString());
                 var route = "/api/" + binding.GetProperty("route").GetString();
                 foreach (var method in binding.GetProperty("methods").EnumerateArray())
                 {
@@ -71,6 +88,18 @@ public sealed partial class FunctionAppConfigurationTests
                 Assert.True(endpoints.Contains($"POST /{function}"), $"{function}: no POST /{function} invocation endpoint");
             }
         }
+    }
+
+    [Fact]
+    public async Task Every_route_the_handler_maps_is_declared_by_a_function_json_with_the_same_template_and_methods()
+    {
+        var layout = FunctionAppLayout.Read();
+        var declared = layout.Functions.SelectMany(f => f.IsHttp
+                ? f.Methods.Select(m => $"{m.ToUpperInvariant()} /{layout.RoutePrefix}/{f.Route}")
+                : [$"POST /{f.Name}"])
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var undeclared = (await HandlerEndpointsAsync()).Where(e => !declared.Contains(e)).ToList();
+        Assert.True(undeclared.Count == 0, "mapped by the handler but unreachable through the Functions host (no function.json): " + string.Join(", ", undeclared));
     }
 
     [Fact]

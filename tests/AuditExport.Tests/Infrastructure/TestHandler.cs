@@ -9,7 +9,9 @@ namespace AuditExport.Tests.Infrastructure;
 
 /// <summary>
 /// The real handler (same composition as Program), listening on a free loopback port and called over real
-/// HTTP the way the Functions host calls it. Settings and seams (clock, storage faults) are per test.
+/// HTTP the way the Functions host calls it: invocations straight to the handler, API calls through the
+/// <see cref="FrontDoor"/>, which serves only what function.json declares. Settings and seams (clock, storage
+/// faults) are per test.
 /// </summary>
 public sealed class TestHandler : IAsyncDisposable
 {
@@ -51,7 +53,8 @@ public sealed class TestHandler : IAsyncDisposable
             builder.Services.AddSingleton(options);
         });
         await app.StartAsync();
-        return new TestHandler(app, port) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Logs = logs.Lines };
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        return new TestHandler(app, port) { BaseAddress = baseAddress, Logs = logs.Lines, FrontDoor = await FrontDoor.StartAsync(baseAddress) };
     }
 
     /// <summary>Settings for a handler whose tables and container are this test's own.</summary>
@@ -74,15 +77,20 @@ public sealed class TestHandler : IAsyncDisposable
         };
     }
 
-    public HttpClient Http() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    /// <summary>An API client through the front door, with the function key.</summary>
+    public HttpClient Http() => FrontDoor.CreateClient();
 
+    /// <summary>The handler itself (as the host reaches it), for invocations and for tests of the handler alone.</summary>
     public Uri BaseAddress { get; private init; } = null!;
+
+    public FrontDoor FrontDoor { get; private init; } = null!;
 
     /// <summary>Every line the handler logged, at every level.</summary>
     public IReadOnlyCollection<string> Logs { get; private init; } = [];
 
     public async ValueTask DisposeAsync()
     {
+        await FrontDoor.DisposeAsync();
         Host.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sourced by the pipeline before Bicep reads secrets from the environment. Azure Pipelines leaves an undefined
+# variable as the literal text "$(NAME)", which Bicep would store in Key Vault as if it were a secret.
+# This drops such leftovers, requires the key ring, and refuses half an AWS identity.
+for name in SECRET_PROTECTION_KEYS EXPORTER_AWS_ACCESS_KEY_ID EXPORTER_AWS_SECRET_ACCESS_KEY; do
+  value="${!name:-}"
+  if [[ "$value" == '$('*')' ]]; then
+    unset "$name"
+  fi
+done
+if [[ -z "${SECRET_PROTECTION_KEYS:-}" ]]; then
+  echo "SECRET_PROTECTION_KEYS is not set: add it as a secret to the environment's variable group (README: Deploy to Azure)." >&2
+  return 1 2>/dev/null || exit 1
+fi
+if [[ -n "${EXPORTER_AWS_ACCESS_KEY_ID:-}" && -z "${EXPORTER_AWS_SECRET_ACCESS_KEY:-}" ]] || [[ -z "${EXPORTER_AWS_ACCESS_KEY_ID:-}" && -n "${EXPORTER_AWS_SECRET_ACCESS_KEY:-}" ]]; then
+  echo "Set both EXPORTER_AWS_ACCESS_KEY_ID and EXPORTER_AWS_SECRET_ACCESS_KEY, or neither." >&2
+  return 1 2>/dev/null || exit 1
+fi
+export SECRET_PROTECTION_KEYS
+if [[ -n "${EXPORTER_AWS_ACCESS_KEY_ID:-}" ]]; then
+  export EXPORTER_AWS_ACCESS_KEY_ID EXPORTER_AWS_SECRET_ACCESS_KEY
+fi

@@ -1,0 +1,60 @@
+using System.Net;
+using AuditExport.LocalHost;
+using AuditExport.Tests.Infrastructure;
+
+namespace AuditExport.Tests.Hosting;
+
+/// <summary>The local front door behaves like the Functions host: declared routes and methods only, function keys checked.</summary>
+public sealed class FrontDoorTests
+{
+    private static Task<TestHandler> StartAsync() => TestHandler.StartAsync(new Dictionary<string, string>
+    {
+        ["AuditStorage"] = "UseDevelopmentStorage=true", ["SecretProtectionKeys"] = TestKeys.Current,
+    });
+
+    [Fact]
+    public async Task Keys_are_required_where_authLevel_is_function_by_header_or_code_query_and_health_is_anonymous()
+    {
+        await using var handler = await StartAsync();
+        using var anonymous = handler.FrontDoor.CreateClient(withKey: false);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/openapi.json")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/openapi.json?code=wrong")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/openapi.json?code=" + Uri.EscapeDataString(handler.FrontDoor.FunctionKey))).StatusCode);
+        using var keyed = handler.Http();
+        Assert.Equal(HttpStatusCode.OK, (await keyed.GetAsync("/api/openapi.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Undeclared_routes_methods_and_route_values_that_fail_their_constraint_answer_404()
+    {
+        await using var handler = await StartAsync();
+        using var http = handler.Http();
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/not-a-function")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PatchAsync($"/api/export-configurations/{Guid.NewGuid()}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/export-configurations/not-a-guid")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync("/IngestAuditEvents", null)).StatusCode); // invocations are not HTTP routes
+    }
+
+    [Fact]
+    public async Task A_handler_route_without_its_function_json_is_unreachable_through_the_host()
+    {
+        await using var handler = await StartAsync();
+        var complete = FunctionAppLayout.Read();
+        var withoutJobs = complete with { Functions = complete.Functions.Where(f => f.Name != "ListExportJobs").ToList() };
+        await using var frontDoor = await FrontDoor.StartAsync(handler.BaseAddress, layout: withoutJobs);
+        using var http = frontDoor.CreateClient();
+        var id = Guid.NewGuid();
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/export-configurations/{id}/jobs")).StatusCode);
+        using var direct = new HttpClient { BaseAddress = handler.BaseAddress };
+        Assert.NotEqual(HttpStatusCode.NotFound, (await direct.GetAsync($"/api/export-configurations/{id}/jobs")).StatusCode); // the handler itself has it
+    }
+
+    [Theory]
+    [InlineData("export-configurations/{id:guid}", "export-configurations/0b6c5b7e-56a3-4f0e-9a53-1f9f7b1c2d3e", true)]
+    [InlineData("export-configurations/{id:guid}", "export-configurations/0b6c5b7e-56a3-4f0e-9a53-1f9f7b1c2d3e/jobs", false)]
+    [InlineData("export-configurations/{id:guid}/jobs", "Export-Configurations/0B6C5B7E-56A3-4F0E-9A53-1F9F7B1C2D3E/jobs/", true)]
+    [InlineData("health", "healthz", false)]
+    public void Route_templates_match_as_the_host_matches_them(string template, string path, bool matches) =>
+        Assert.Equal(matches, FunctionDefinition.RouteRegex(template).IsMatch(path));
+}
