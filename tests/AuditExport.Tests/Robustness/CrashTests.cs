@@ -64,7 +64,8 @@ public sealed class CrashTests(EmulatorsFixture emulators, ITestOutputHelper out
         try
         {
             var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
-            using (var api = new HttpClient { BaseAddress = handler.BaseAddress })
+            await using (var door = await FrontDoor.StartAsync(handler.BaseAddress))
+            using (var api = door.CreateClient())
             {
                 var created = await api.PostAsJsonAsync("/api/export-configurations/s3-access-key", new JsonObject
                 {
@@ -90,7 +91,8 @@ public sealed class CrashTests(EmulatorsFixture emulators, ITestOutputHelper out
             for (var run = 1; ; run++)
             {
                 await InvokeWithCrashesAsync("ExportEvery2Hours", Timer, killWithinMs: run <= 4 ? 400 : 0);
-                using var api = new HttpClient { BaseAddress = handler.BaseAddress };
+                await using var door = await FrontDoor.StartAsync(handler.BaseAddress); // the handler's port changes with each restart
+                using var api = door.CreateClient();
                 var last = await api.GetFromJsonAsync<JsonElement>($"/api/export-configurations/{id}");
                 if (last.TryGetProperty("lastExport", out var export) && export.TryGetProperty("status", out var status) && status.GetString() == "SUCCEEDED"
                     && export.GetProperty("watermark").GetDateTimeOffset() >= ingestedBy)
@@ -101,7 +103,8 @@ public sealed class CrashTests(EmulatorsFixture emulators, ITestOutputHelper out
                 await Task.Delay(TimeSpan.FromSeconds(1)); // a killed run's lease expires after 5 s
             }
 
-            using var reader = new HttpClient { BaseAddress = handler.BaseAddress };
+            await using var readerDoor = await FrontDoor.StartAsync(handler.BaseAddress);
+            using var reader = readerDoor.CreateClient();
             var exported = await ExactlyOnceChecks.ExportedIdsAsync(reader, id, emulators.S3Endpoint, bucket);
             output.WriteLine($"handler killed {kills} times ({ingestKills} during ingest, {kills - ingestKills} during export); {exported.Count} lines exported");
             Assert.True(ingestKills >= 5 && kills > ingestKills, $"too few crashes to prove anything: {ingestKills} during ingest, {kills - ingestKills} during export");
