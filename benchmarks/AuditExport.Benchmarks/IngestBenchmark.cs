@@ -45,7 +45,7 @@ public static class IngestBenchmark
     private static async Task<Run> CeilingAsync(Emulators emulators, Workload workload, int shards, int batchSize, int partitions)
     {
         var table = "ceiling" + Handlers.RunId();
-        var tables = new TableServiceClient(emulators.StorageConnectionString, new StorageClientOptions().Apply(new TableClientOptions())).GetTableClient(table);
+        var tables = StorageConnection.FromConnectionString(emulators.StorageConnectionString).CreateTableServiceClient(new StorageClientOptions()).GetTableClient(table);
         await tables.CreateIfNotExistsAsync();
         var packer = new SegmentPacker(new IngestOptions().SegmentTargetBytes);
         var now = DateTimeOffset.UtcNow;

@@ -19,8 +19,8 @@ public sealed class ExportConfigurationStore(TableServiceClient tables, string t
     public async Task<ExportConfiguration?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var entity = await _rows.GetEntityIfExistsAsync<TableEntity>(PartitionKey, id.ToString(), cancellationToken: cancellationToken);
-        return entity.HasValue ? FromEntity(entity.Value!) : null;
+        var entity = await _rows.FindAsync(PartitionKey, id.ToString(), cancellationToken: cancellationToken);
+        return entity is null ? null : FromEntity(entity);
     }
 
     public async Task<List<ExportConfiguration>> ListAsync(CancellationToken cancellationToken)

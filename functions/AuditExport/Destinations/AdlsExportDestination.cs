@@ -13,7 +13,10 @@ public sealed class AdlsExportDestination(BlobContainerClient fileSystem, RetryP
 {
     public const int BlockBytes = 8 * 1024 * 1024;
 
-    /// <summary>Open the file system (container) of a configuration with its SAS token.</summary>
+    /// <summary>The file system (container) of an ADLS configuration, authorised by its SAS token.</summary>
+    public static BlobContainerClient FileSystemClient(Configurations.DestinationSettings destination, string? sasToken, BlobClientOptions options) =>
+        FileSystemClient(destination.AdlsBlobEndpoint, destination.FileSystem!, sasToken ?? throw new InvalidOperationException("The configuration has no SAS token."), options);
+
     public static BlobContainerClient FileSystemClient(Uri blobEndpoint, string fileSystem, string sasToken, BlobClientOptions options) =>
         new(new Uri(blobEndpoint.AbsoluteUri.TrimEnd('/') + "/" + Uri.EscapeDataString(fileSystem)), new Azure.AzureSasCredential(sasToken), options);
 

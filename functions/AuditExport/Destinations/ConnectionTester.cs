@@ -45,8 +45,7 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationTimeo
             }
             else
             {
-                var fileSystem = AdlsExportDestination.FileSystemClient(destination.AdlsBlobEndpoint, destination.FileSystem!,
-                    secret ?? throw new InvalidOperationException("The configuration has no SAS token."), timeouts.BlobOptions());
+                var fileSystem = AdlsExportDestination.FileSystemClient(destination, secret, timeouts.BlobOptions());
                 await fileSystem.GetBlockBlobClient(destination.ObjectName(ProbeObjectName)).UploadAsync(new MemoryStream(probe),
                     new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, timeout.Token);
             }

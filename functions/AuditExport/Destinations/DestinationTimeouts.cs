@@ -1,4 +1,3 @@
-using Azure.Core;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 
@@ -30,7 +29,6 @@ public sealed record DestinationTimeouts(TimeSpan Request)
     public BlobClientOptions BlobOptions()
     {
         var options = new BlobClientOptions();
-        options.Retry.Mode = RetryMode.Exponential;
         options.Retry.MaxRetries = Attempts - 1;
         options.Retry.NetworkTimeout = Request;
         return options;

@@ -13,8 +13,7 @@ public sealed class ExportDestinationFactory(S3ClientFactory s3Clients, Destinat
             var s3 = await retry.RunAsync("Open S3 destination", ct => s3Clients.CreateAsync(configurationId, destination, secret, ct), cancellationToken);
             return new S3ExportDestination(s3, destination.Bucket!, destination.Endpoint is not null, retry);
         }
-        var fileSystem = AdlsExportDestination.FileSystemClient(destination.AdlsBlobEndpoint, destination.FileSystem!,
-            secret ?? throw new InvalidOperationException("The configuration has no SAS token."), timeouts.BlobOptions());
+        var fileSystem = AdlsExportDestination.FileSystemClient(destination, secret, timeouts.BlobOptions());
         logger.LogDebug("Opened ADLS destination {Account}/{FileSystem} for {Id}", destination.StorageAccount, destination.FileSystem, configurationId);
         return new AdlsExportDestination(fileSystem, retry);
     }

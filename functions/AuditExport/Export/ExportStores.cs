@@ -24,13 +24,8 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
     public async Task<ExportState?> GetStateAsync(Guid configurationId, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken);
-        var found = await _state.GetEntityIfExistsAsync<TableEntity>(configurationId.ToString(), StateRowKey, cancellationToken: cancellationToken);
-        if (!found.HasValue)
-        {
-            return null;
-        }
-        var e = found.Value!;
-        return new ExportState(configurationId, e.GetDateTimeOffset("Watermark")!.Value, e.GetString("CurrentJobId"),
+        var e = await _state.FindAsync(configurationId.ToString(), StateRowKey, cancellationToken: cancellationToken);
+        return e is null ? null : new ExportState(configurationId, e.GetDateTimeOffset("Watermark")!.Value, e.GetString("CurrentJobId"),
             e.GetString("LeaseOwner"), e.GetDateTimeOffset("LeaseUntil"), e.GetString("LastJobId"), e.GetString("LastStatus"),
             e.GetDateTimeOffset("LastFinishedAt"), e.GetInt64("LastRecords"), e.GetString("LastFailureReason"), e.ETag.ToString());
     }
@@ -76,24 +71,18 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
     public async Task<ExportJob?> GetJobAsync(Guid configurationId, string jobId, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken);
-        var found = await _jobs.GetEntityIfExistsAsync<TableEntity>(configurationId.ToString(), jobId, cancellationToken: cancellationToken);
-        return found.HasValue ? ToJob(found.Value!) : null;
+        var e = await _jobs.FindAsync(configurationId.ToString(), jobId, cancellationToken: cancellationToken);
+        return e is null ? null : ToJob(e);
     }
 
     public async Task<List<ExportJob>> RecentJobsAsync(Guid configurationId, int count, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken);
         var partitionKey = configurationId.ToString();
-        var jobs = new List<ExportJob>(count); // job ids sort newest first
-        await foreach (var entity in _jobs.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}"), count, cancellationToken: cancellationToken))
-        {
-            jobs.Add(ToJob(entity));
-            if (jobs.Count == count)
-            {
-                break;
-            }
-        }
-        return jobs;
+        // Job ids sort newest first; Take stops paging once it has them.
+        var rows = await _jobs.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}"), count, cancellationToken: cancellationToken)
+            .Take(count).ToListAsync(cancellationToken);
+        return rows.Select(ToJob).ToList();
     }
 
     public async Task SaveJobAsync(ExportJob job, CancellationToken cancellationToken)

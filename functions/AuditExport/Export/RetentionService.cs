@@ -84,7 +84,7 @@ public sealed class RetentionService(
     {
         for (var shard = 0; shard < ingest.IngestShardCount; shard++)
         {
-            if ((await FirstPageAsync(AuditEventKeys.PartitionKey(month, shard), 1, cancellationToken)).Count > 0)
+            if ((await FirstRowsAsync(AuditEventKeys.PartitionKey(month, shard), 1, cancellationToken)).Count > 0)
             {
                 return true;
             }
@@ -101,7 +101,7 @@ public sealed class RetentionService(
             while (true)
             {
                 // Keys only; each round deletes what one page returned, then asks again.
-                var page = await FirstPageAsync(partitionKey, TableLimits.MaxTransactionOperations, cancellationToken);
+                var page = await FirstRowsAsync(partitionKey, TableLimits.MaxTransactionOperations, cancellationToken);
                 if (page.Count == 0)
                 {
                     break;
@@ -114,16 +114,8 @@ public sealed class RetentionService(
         return rows;
     }
 
-    private async Task<IReadOnlyList<TableEntity>> FirstPageAsync(string partitionKey, int size, CancellationToken cancellationToken)
-    {
-        var query = _events.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}"), size, KeysOnly, cancellationToken);
-        await foreach (var page in query.AsPages(pageSizeHint: size))
-        {
-            if (page.Values.Count > 0) // the service may answer an empty page with a continuation
-            {
-                return page.Values;
-            }
-        }
-        return [];
-    }
+    /// <summary>Keys of up to <paramref name="count"/> rows; paging on past empty pages, which the service may answer.</summary>
+    private async Task<List<TableEntity>> FirstRowsAsync(string partitionKey, int count, CancellationToken cancellationToken) =>
+        await _events.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}"), count, KeysOnly, cancellationToken)
+            .Take(count).ToListAsync(cancellationToken);
 }

@@ -221,14 +221,14 @@ public sealed class IngestService(
     private async Task<DeliveryLedger> ReadLedgerAsync(string partitionKey, string previousPartitionKey, string partitionId, CancellationToken cancellationToken)
     {
         var rowKey = AuditEventKeys.LedgerRowKey(partitionId);
-        var current = await _events.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, LedgerColumns, cancellationToken);
-        if (current.HasValue)
+        var current = await _events.FindAsync(partitionKey, rowKey, LedgerColumns, cancellationToken);
+        if (current is not null)
         {
-            return new DeliveryLedger(partitionId, SequenceRanges.Parse(current.Value!.GetString("Ranges")), current.Value.ETag);
+            return new DeliveryLedger(partitionId, SequenceRanges.Parse(current.GetString("Ranges")), current.ETag);
         }
         // First batch of the month for this partition: a redelivery may repeat what last month's ledger holds.
-        var previous = await _events.GetEntityIfExistsAsync<TableEntity>(previousPartitionKey, rowKey, LedgerColumns, cancellationToken);
-        return new DeliveryLedger(partitionId, SequenceRanges.Parse(previous.HasValue ? previous.Value!.GetString("Ranges") : null), null);
+        var previous = await _events.FindAsync(previousPartitionKey, rowKey, LedgerColumns, cancellationToken);
+        return new DeliveryLedger(partitionId, SequenceRanges.Parse(previous?.GetString("Ranges")), null);
     }
 
     private async Task<HashSet<string>> FindStoredIdsAsync(List<AuditEvent> events, string partitionKey, string? previousPartitionKey, CancellationToken cancellationToken)
@@ -237,8 +237,8 @@ public sealed class IngestService(
         await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (e, ct) =>
         {
             var rowKey = AuditEventKeys.IdMarkerRowKey(e.Id);
-            var found = (await _events.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: ct)).HasValue
-                || (previousPartitionKey is not null && (await _events.GetEntityIfExistsAsync<TableEntity>(previousPartitionKey, rowKey, cancellationToken: ct)).HasValue);
+            var found = await _events.FindAsync(partitionKey, rowKey, cancellationToken: ct) is not null
+                || (previousPartitionKey is not null && await _events.FindAsync(previousPartitionKey, rowKey, cancellationToken: ct) is not null);
             if (found)
             {
                 lock (stored)

@@ -18,7 +18,6 @@ public sealed class StorageClientOptions
 
     public T Apply<T>(T options) where T : ClientOptions
     {
-        options.Retry.Mode = RetryMode.Exponential;
         options.Retry.MaxRetries = MaxRetries;
         options.Retry.Delay = RetryDelay;
         options.Retry.MaxDelay = MaxRetryDelay;

@@ -34,7 +34,7 @@ public sealed partial class PipelineTests
     private static string? Input(YamlMappingNode step, string name) =>
         step.Children.TryGetValue("inputs", out var inputs) && ((YamlMappingNode)inputs).Children.TryGetValue(name, out var value) ? ((YamlScalarNode)value).Value : null;
 
-    private static string Task(YamlMappingNode step) => ((YamlScalarNode)step.Children["task"]).Value!;
+    private static string TaskName(YamlMappingNode step) => ((YamlScalarNode)step.Children["task"]).Value!;
 
     [Fact]
     public void Service_connections_are_compile_time_values_never_runtime_macros()
@@ -64,8 +64,8 @@ public sealed partial class PipelineTests
     [Fact]
     public void The_package_is_deployed_to_Flex_Consumption_with_the_flex_inputs()
     {
-        var step = Steps(Parse(".pipelines/deploy.yml")).Single(s => s.Children.ContainsKey("task") && Task(s).StartsWith("AzureFunctionApp@", StringComparison.Ordinal));
-        Assert.Equal("AzureFunctionApp@2", Task(step));
+        var step = Steps(Parse(".pipelines/deploy.yml")).Single(s => s.Children.ContainsKey("task") && TaskName(s).StartsWith("AzureFunctionApp@", StringComparison.Ordinal));
+        Assert.Equal("AzureFunctionApp@2", TaskName(step));
         Assert.Equal("functionAppLinux", Input(step, "appType"));
         Assert.Equal("true", Input(step, "isFlexConsumption"));
         Assert.EndsWith("/audit-export.zip", Input(step, "package"));

@@ -36,11 +36,8 @@ public sealed class EmulatorsFixture : IAsyncLifetime
     public async Task<List<TableEntity>> RowsAsync(string table) =>
         await TableService().GetTableClient(table).QueryAsync<TableEntity>().ToListAsync();
 
-    public async Task<TableEntity?> RowAsync(string table, string partitionKey, string rowKey)
-    {
-        var found = await TableService().GetTableClient(table).GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey);
-        return found.HasValue ? found.Value : null;
-    }
+    public Task<TableEntity?> RowAsync(string table, string partitionKey, string rowKey) =>
+        TableService().GetTableClient(table).FindAsync(partitionKey, rowKey);
 
     public async Task CreateContainerAsync(string container) => await BlobService().GetBlobContainerClient(container).CreateIfNotExistsAsync();
 
