@@ -3,12 +3,15 @@ using System.Text.Json;
 namespace AuditExport.Configurations;
 
 /// <summary>
-/// Reads a create or update body (Immuta's exportConfig JSON files work as they are) into a
-/// <see cref="ConfigurationInput"/>, collecting one message per field that is missing, mistyped,
-/// unknown or breaks a naming rule. Nothing is contacted except DNS for a custom endpoint.
+/// Reads a create or update body (Immuta's exportConfig JSON files work as they are, and so does a configuration
+/// as GET answers it, nested <c>endpointConfiguration</c> and read-only fields included) into a
+/// <see cref="ConfigurationInput"/>, collecting one message per field that is missing, mistyped, unknown or
+/// breaks a naming rule. Nothing is contacted except DNS for a custom endpoint.
 /// </summary>
-public sealed class ConfigurationRequestReader(EndpointPolicy endpoints)
+public sealed class ConfigurationRequestReader(EndpointPolicy endpoints, TimeProvider clock)
 {
+    private const string Nested = "endpointConfiguration";
+
     private static readonly Dictionary<DestinationType, string[]> Fields = new()
     {
         [DestinationType.S3AccessKey] = ["interval", "enabled", "startFrom", "bucket", "path", "region", "accessKeyId", "secretAccessKey", "endpoint", "forcePathStyle"],
@@ -16,47 +19,54 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints)
         [DestinationType.AdlsSasToken] = ["interval", "enabled", "startFrom", "storageAccount", "fileSystem", "path", "sasToken", "endpoint"],
     };
 
-    /// <param name="isUpdate">On update the secret may be left out: the stored one is kept.</param>
-    public async Task<ConfigurationInput?> ReadAsync(JsonElement body, DestinationType type, bool isUpdate, ValidationErrors errors, CancellationToken cancellationToken)
+    /// <summary>Fields a GET answer carries that a client cannot set; accepted (and checked where they must agree) so that GET can be PUT back.</summary>
+    private static readonly string[] ReadOnly = ["id", "connectionStatus", "createdAt", "updatedAt", "etag", "lastExport", "health", "type", "externalId"];
+
+    /// <param name="current">The stored configuration on update (its secret may be left out and is kept), null on create.</param>
+    public async Task<ConfigurationInput?> ReadAsync(JsonElement body, DestinationType type, ExportConfiguration? current, ValidationErrors errors, CancellationToken cancellationToken)
     {
+        var isUpdate = current is not null;
         if (body.ValueKind != JsonValueKind.Object)
         {
             errors.Add("body", "must be a JSON object");
             return null;
         }
-        var allowed = Fields[type];
-        foreach (var property in body.EnumerateObject())
+        var fields = Flatten(body, errors);
+        if (fields is null)
         {
-            if (!allowed.Contains(property.Name, StringComparer.Ordinal))
+            return null;
+        }
+        var allowed = Fields[type];
+        foreach (var name in fields.Keys)
+        {
+            if (!allowed.Contains(name, StringComparer.Ordinal) && !ReadOnly.Contains(name, StringComparer.Ordinal))
             {
-                errors.Add(property.Name, $"is not a field of a {type} configuration (fields: {string.Join(", ", allowed)})");
+                errors.Add(name, $"is not a field of {type} configurations (fields: {string.Join(", ", allowed)})");
             }
         }
+        CheckReadOnly(fields, type, current, errors);
 
-        var intervalText = String(body, "interval", required: true, errors);
+        var intervalText = String(fields, "interval", required: true, errors);
         var interval = default(ExportInterval);
         if (intervalText is not null && !ExportIntervals.TryParse(intervalText, out interval))
         {
             errors.Add("interval", $"must be one of {string.Join(", ", ExportIntervals.Names)}");
         }
-        var enabled = Boolean(body, "enabled", errors);
-        var startFromText = String(body, "startFrom", required: false, errors);
-        var startFrom = StartFrom.CREATION_TIME;
-        if (startFromText is not null && (isUpdate || !Enum.TryParse(startFromText, ignoreCase: false, out startFrom) || !Enum.IsDefined(startFrom)))
-        {
-            errors.Add("startFrom", isUpdate ? "can be set only when the configuration is created" : $"must be one of {string.Join(", ", Enum.GetNames<StartFrom>())}");
-        }
-        var pathError = DestinationRules.NormalizePath(String(body, "path", required: false, errors), out var path);
+        var enabled = Boolean(fields, "enabled", errors);
+        var startFrom = ReadStartFrom(fields, current, errors);
+        var pathError = DestinationRules.NormalizePath(String(fields, "path", required: false, errors), out var path);
         if (pathError is not null)
         {
             errors.Add("path", pathError);
         }
 
         Uri? endpoint = null;
-        var endpointText = String(body, "endpoint", required: false, errors);
+        var endpointText = String(fields, "endpoint", required: false, errors);
         if (endpointText is not null)
         {
-            var endpointError = await endpoints.CheckAsync(endpointText, cancellationToken);
+            var endpointError = endpointText.Length > DestinationRules.MaxEndpointLength
+                ? $"must be at most {DestinationRules.MaxEndpointLength} characters"
+                : await endpoints.CheckAsync(endpointText, cancellationToken);
             if (endpointError is null)
             {
                 endpoint = new Uri(endpointText);
@@ -66,38 +76,117 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints)
                 errors.Add("endpoint", endpointError);
             }
         }
-        var forcePathStyle = Boolean(body, "forcePathStyle", errors) ?? false;
+        var forcePathStyle = Boolean(fields, "forcePathStyle", errors) ?? false;
 
         DestinationSettings destination;
         string? secret = null;
         if (type == DestinationType.AdlsSasToken)
         {
-            var account = Checked(body, "storageAccount", DestinationRules.CheckStorageAccount, errors);
-            var fileSystem = Checked(body, "fileSystem", DestinationRules.CheckFileSystem, errors);
-            secret = Checked(body, "sasToken", DestinationRules.CheckSasToken, errors, required: !isUpdate)?.TrimStart('?');
+            var account = Checked(fields, "storageAccount", DestinationRules.CheckStorageAccount, errors);
+            var fileSystem = Checked(fields, "fileSystem", DestinationRules.CheckFileSystem, errors);
+            var now = clock.GetUtcNow();
+            secret = Checked(fields, "sasToken", sas => DestinationRules.CheckSasToken(sas, now), errors, required: !isUpdate)?.TrimStart('?');
             destination = new DestinationSettings(type, path, StorageAccount: account, FileSystem: fileSystem, Endpoint: endpoint);
         }
         else
         {
-            var bucket = Checked(body, "bucket", DestinationRules.CheckBucket, errors);
-            var region = Checked(body, "region", DestinationRules.CheckRegion, errors);
+            var bucket = Checked(fields, "bucket", DestinationRules.CheckBucket, errors);
+            var region = Checked(fields, "region", DestinationRules.CheckRegion, errors);
             string? accessKeyId = null, roleArn = null;
             if (type == DestinationType.S3AccessKey)
             {
                 var compatible = endpointText is not null;
-                accessKeyId = Checked(body, "accessKeyId", compatible ? DestinationRules.CheckCompatibleKey : DestinationRules.CheckAccessKeyId, errors);
-                secret = Checked(body, "secretAccessKey", compatible ? DestinationRules.CheckCompatibleKey : DestinationRules.CheckSecretAccessKey, errors, required: !isUpdate);
+                accessKeyId = Checked(fields, "accessKeyId", compatible ? DestinationRules.CheckCompatibleKey : DestinationRules.CheckAccessKeyId, errors);
+                secret = Checked(fields, "secretAccessKey", compatible ? DestinationRules.CheckCompatibleKey : DestinationRules.CheckSecretAccessKey, errors, required: !isUpdate);
             }
             else
             {
-                roleArn = Checked(body, "roleArn", DestinationRules.CheckRoleArn, errors);
+                roleArn = Checked(fields, "roleArn", DestinationRules.CheckRoleArn, errors);
             }
             destination = new DestinationSettings(type, path, bucket, region, accessKeyId, roleArn, Endpoint: endpoint, ForcePathStyle: forcePathStyle);
+        }
+        if (current is not null && secret is null && !errors.Any && destination.SecretField is { } secretField
+            && SecretTarget.Changes(current.Destination, destination) is { Count: > 0 } changed)
+        {
+            errors.Add(secretField, $"is required when {string.Join(", ", changed)} changes: a stored secret is only ever sent to the place it was given for");
         }
         return errors.Any ? null : new ConfigurationInput(interval, enabled, destination, secret, startFrom);
     }
 
-    private static string? Checked(JsonElement body, string name, Func<string, string?> rule, ValidationErrors errors, bool required = true)
+    /// <summary>
+    /// The body's fields, with those of a nested endpointConfiguration (as GET answers) lifted to the top.
+    /// Null, with the reason, when a name is not valid Unicode or a field is given twice.
+    /// </summary>
+    private static Dictionary<string, JsonElement>? Flatten(JsonElement body, ValidationErrors errors)
+    {
+        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        bool Collect(JsonElement obj, string where)
+        {
+            foreach (var property in obj.EnumerateObject())
+            {
+                string name;
+                try
+                {
+                    name = property.Name;
+                }
+                catch (InvalidOperationException)
+                {
+                    errors.Add(where, "has a field name that is not valid Unicode (a lone surrogate escape such as \\ud800)");
+                    return false;
+                }
+                if (name == Nested && where == "body" && property.Value.ValueKind == JsonValueKind.Object)
+                {
+                    if (!Collect(property.Value, Nested))
+                    {
+                        return false;
+                    }
+                }
+                else if (!fields.TryAdd(name, property.Value))
+                {
+                    errors.Add(name, where == Nested ? $"is given both at the top and in {Nested}" : "is given more than once");
+                }
+            }
+            return true;
+        }
+        return Collect(body, "body") && !errors.Any ? fields : null;
+    }
+
+    private static void CheckReadOnly(Dictionary<string, JsonElement> fields, DestinationType type, ExportConfiguration? current, ValidationErrors errors)
+    {
+        if (fields.TryGetValue("type", out var given) && (given.ValueKind != JsonValueKind.String || given.GetString() != type.ToString()))
+        {
+            errors.Add("type", $"is {type} for this {(current is null ? "route" : "configuration")}; the type cannot change");
+        }
+        var id = current?.Id.ToString();
+        if (fields.TryGetValue("id", out var givenId) && (id is null || givenId.ValueKind != JsonValueKind.String || !string.Equals(givenId.GetString(), id, StringComparison.OrdinalIgnoreCase)))
+        {
+            errors.Add("id", id is null ? "is assigned by the service" : $"must be {id}, the configuration's own id");
+        }
+        if (fields.TryGetValue("externalId", out var externalId) && (id is null || externalId.ValueKind != JsonValueKind.String || externalId.GetString() != id))
+        {
+            errors.Add("externalId", "is the configuration id and cannot be set");
+        }
+    }
+
+    private static StartFrom ReadStartFrom(Dictionary<string, JsonElement> fields, ExportConfiguration? current, ValidationErrors errors)
+    {
+        var text = String(fields, "startFrom", required: false, errors);
+        if (text is null)
+        {
+            return current?.StartFrom ?? StartFrom.CREATION_TIME;
+        }
+        if (!Enum.TryParse<StartFrom>(text, ignoreCase: false, out var startFrom) || !Enum.IsDefined(startFrom) || !Enum.GetNames<StartFrom>().Contains(text))
+        {
+            errors.Add("startFrom", $"must be one of {string.Join(", ", Enum.GetNames<StartFrom>())}");
+        }
+        else if (current is not null && startFrom != current.StartFrom)
+        {
+            errors.Add("startFrom", $"can be set only when the configuration is created (it is {current.StartFrom})");
+        }
+        return startFrom;
+    }
+
+    private static string? Checked(Dictionary<string, JsonElement> body, string name, Func<string, string?> rule, ValidationErrors errors, bool required = true)
     {
         var value = String(body, name, required, errors);
         if (value is null)
@@ -113,9 +202,9 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints)
         return value;
     }
 
-    private static string? String(JsonElement body, string name, bool required, ValidationErrors errors)
+    private static string? String(Dictionary<string, JsonElement> body, string name, bool required, ValidationErrors errors)
     {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!body.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             if (required)
             {
@@ -128,7 +217,16 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints)
             errors.Add(name, $"must be a string, not a JSON {value.ValueKind.ToString().ToLowerInvariant()}");
             return null;
         }
-        var text = value.GetString()!;
+        string text;
+        try
+        {
+            text = value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(name, "is not valid Unicode (a lone surrogate escape such as \\ud800)");
+            return null;
+        }
         if (required && text.Trim().Length == 0)
         {
             errors.Add(name, "must not be empty");
@@ -137,9 +235,9 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints)
         return text.Length == 0 ? null : text;
     }
 
-    private static bool? Boolean(JsonElement body, string name, ValidationErrors errors)
+    private static bool? Boolean(Dictionary<string, JsonElement> body, string name, ValidationErrors errors)
     {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!body.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }

@@ -7,6 +7,8 @@ namespace AuditExport.Configurations;
 public static partial class DestinationRules
 {
     public const int MaxPathLength = 512;
+    public const int MaxSasTokenLength = 2048;
+    public const int MaxEndpointLength = 2048;
 
     /// <summary>S3 general purpose bucket naming rules.</summary>
     public static string? CheckBucket(string bucket)
@@ -64,18 +66,19 @@ public static partial class DestinationRules
         return name.Contains("--") ? "must not contain two consecutive hyphens" : null;
     }
 
-    /// <summary>A SAS token: a query string with version, expiry, signature and create+write permissions.</summary>
-    public static string? CheckSasToken(string sas)
+    /// <summary>A SAS token: a query string with version, expiry, signature and create+write permissions, not yet expired.</summary>
+    public static string? CheckSasToken(string sas, DateTimeOffset now)
     {
         var query = sas.TrimStart('?');
+        if (query.Length > MaxSasTokenLength)
+        {
+            return $"is {query.Length} characters; a SAS token is at most {MaxSasTokenLength}";
+        }
         if (query.Any(char.IsWhiteSpace) || query.Contains("://"))
         {
             return "must be the SAS query string only (sv=...&sp=...&se=...&sig=...), not a URL";
         }
-        var fields = query.Split('&', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => p.Split('=', 2))
-            .GroupBy(p => p[0], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First().Length > 1 ? Uri.UnescapeDataString(g.First()[1]) : "", StringComparer.Ordinal);
+        var fields = SasFields(query);
         var missing = new[] { "sv", "sp", "se", "sig" }.Where(f => !fields.ContainsKey(f) || fields[f].Length == 0).ToList();
         if (missing.Count > 0)
         {
@@ -85,11 +88,36 @@ public static partial class DestinationRules
         {
             return "must grant create (c) and write (w) permissions";
         }
-        if (!DateTimeOffset.TryParse(fields["se"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out _))
+        if (SasExpiry(query) is not { } expiry)
         {
             return "has an expiry (se) that is not a date";
         }
-        return null;
+        return expiry <= now ? $"has expired (se={expiry:yyyy-MM-dd'T'HH:mm:ss'Z'} is in the past): create a new SAS token" : null;
+    }
+
+    /// <summary>The expiry (se) of a SAS query string, or null when it has none that parses.</summary>
+    public static DateTimeOffset? SasExpiry(string sas) =>
+        SasFields(sas.TrimStart('?')).TryGetValue("se", out var se)
+        && DateTimeOffset.TryParse(se, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var expiry)
+            ? expiry
+            : null;
+
+    private static Dictionary<string, string> SasFields(string query) =>
+        query.Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .GroupBy(p => p[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Length > 1 ? Unescape(g.First()[1]) : "", StringComparer.Ordinal);
+
+    private static string Unescape(string value)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(value);
+        }
+        catch (UriFormatException)
+        {
+            return value;
+        }
     }
 
     /// <summary>Normalises an object path prefix: no leading, trailing or doubled '/', no '.' or '..', no control characters.</summary>
@@ -100,9 +128,9 @@ public static partial class DestinationRules
         {
             return null;
         }
-        if (raw.Any(char.IsControl))
+        if (raw.Any(IsInvisibleOrControl))
         {
-            return "must not contain control characters";
+            return "must not contain control, zero-width, bidirectional-override or other invisible formatting characters";
         }
         if (raw.Contains('\\'))
         {
@@ -120,6 +148,14 @@ public static partial class DestinationRules
         path = string.Join('/', segments);
         return path.Length > MaxPathLength ? $"must be at most {MaxPathLength} characters" : null;
     }
+
+    /// <summary>
+    /// Characters that make an object name look like something it is not: controls, format characters (zero-width
+    /// spaces and joiners, bidirectional overrides and isolates, the BOM), and line and paragraph separators.
+    /// </summary>
+    private static bool IsInvisibleOrControl(char c) => char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Control
+        or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator
+        or System.Globalization.UnicodeCategory.ParagraphSeparator;
 
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")]
     private static partial Regex BucketCharacters();

@@ -39,8 +39,7 @@ public sealed class ExportConfigurationService(
     public Task<(ConfigurationOutcome, ExportConfiguration?)> UpdateAsync(Guid id, string? ifMatch, ConfigurationInput input, CancellationToken cancellationToken) =>
         ChangeAsync(id, ifMatch, async current =>
         {
-            var secret = input.Secret ?? Unprotect(current);
-            var status = await tester.TestAsync(id, input.Destination, secret, cancellationToken);
+            var status = await TestAsync(id, input.Destination, () => input.Secret ?? secrets.SecretOf(current), cancellationToken);
             return current with
             {
                 Interval = input.Interval,
@@ -57,7 +56,7 @@ public sealed class ExportConfigurationService(
     public Task<(ConfigurationOutcome, ExportConfiguration?)> TestConnectionAsync(Guid id, CancellationToken cancellationToken) =>
         ChangeAsync(id, null, async current => current with
         {
-            ConnectionStatus = await tester.TestAsync(id, current.Destination, Unprotect(current), cancellationToken),
+            ConnectionStatus = await TestAsync(id, current.Destination, () => secrets.SecretOf(current), cancellationToken),
         }, cancellationToken);
 
     /// <summary>An export found the destination (in)accessible: the configuration's status says so.</summary>
@@ -126,8 +125,18 @@ public sealed class ExportConfigurationService(
     private string? Protect(Guid id, DestinationSettings destination, string? secret) =>
         secret is null || destination.SecretField is null ? null : secrets.Protect(secret, SecretProtector.Context(id, destination.SecretField));
 
-    private string? Unprotect(ExportConfiguration configuration) =>
-        configuration.ProtectedSecret is null || configuration.Destination.SecretField is null
-            ? null
-            : secrets.Unprotect(configuration.ProtectedSecret, SecretProtector.Context(configuration.Id, configuration.Destination.SecretField));
+    /// <summary>Tests with the secret, or answers why the stored one cannot be used (a status, like any other failure to connect).</summary>
+    private async Task<string> TestAsync(Guid id, DestinationSettings destination, Func<string?> secret, CancellationToken cancellationToken)
+    {
+        string? clear;
+        try
+        {
+            clear = secret();
+        }
+        catch (UnreadableSecretException e)
+        {
+            return $"Error testing access to {destination.Describe()} - {e.Message}";
+        }
+        return await tester.TestAsync(id, destination, clear, cancellationToken);
+    }
 }

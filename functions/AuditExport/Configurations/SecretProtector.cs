@@ -46,6 +46,11 @@ public sealed class SecretProtector
         {
             throw new InvalidOperationException($"{SettingName} is not set: secrets cannot be encrypted. Set it to 'keyId:base64-of-32-random-bytes'.");
         }
+        if (value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{SettingName} is an unresolved Key Vault reference: the platform could not read the secret. " +
+                "Check that the app's identity has the Key Vault Secrets User role and that the secret exists (the portal shows the reference's status under Environment variables).");
+        }
         var keys = new List<(string, byte[])>();
         foreach (var entry in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -98,6 +103,28 @@ public sealed class SecretProtector
         return Encoding.UTF8.GetString(clear);
     }
 
+    /// <summary>The configuration's decrypted secret, or null when its type has none.</summary>
+    /// <exception cref="UnreadableSecretException">It cannot be decrypted (its key is no longer listed, or it was tampered with).</exception>
+    public string? SecretOf(ExportConfiguration configuration)
+    {
+        var field = configuration.Destination.SecretField;
+        if (configuration.ProtectedSecret is null || field is null)
+        {
+            return null;
+        }
+        try
+        {
+            return Unprotect(configuration.ProtectedSecret, Context(configuration.Id, field));
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException)
+        {
+            throw new UnreadableSecretException($"the stored {field} cannot be decrypted ({e.Message.TrimEnd('.')}): send the {field} again with PUT, or add its key back to {SettingName}", e);
+        }
+    }
+
     /// <summary>Associated data binding a ciphertext to its configuration and field.</summary>
     public static string Context(Guid configurationId, string field) => $"export-configuration:{configurationId}:{field}";
 }
+
+/// <summary>A stored secret that cannot be decrypted; the message says what to do and never carries the secret.</summary>
+public sealed class UnreadableSecretException(string message, Exception inner) : Exception(message, inner);

@@ -15,7 +15,7 @@ namespace AuditExport.Destinations;
 /// (S3 needs only s3:PutObject; ADLS a SAS with create and write). Answers "SUCCESS" or a sentence naming the
 /// destination, the auth method and the reason, never a secret.
 /// </summary>
-public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationTimeouts timeouts, TimeProvider clock, ILogger<ConnectionTester> logger)
+public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard guard, DestinationTimeouts timeouts, TimeProvider clock, ILogger<ConnectionTester> logger)
 {
     public const string ProbeObjectName = "audit-export-connection-test.json";
 
@@ -31,6 +31,7 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationTimeo
         });
         try
         {
+            await guard.CheckAsync(destination, secret, timeout.Token);
             if (destination.IsS3)
             {
                 using var s3 = await s3Clients.CreateAsync(configurationId, destination, secret, timeout.Token);
@@ -62,6 +63,8 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationTimeo
     /// <summary>The service's error code and message; exception texts here never carry request URIs or keys.</summary>
     private static string Reason(Exception e, TimeSpan limit) => e switch
     {
+        DestinationAccessException refused => refused.Message,
+        AmazonClientException missing when S3ClientFactory.IsMissingOwnIdentity(missing) => S3ClientFactory.MissingOwnIdentityReason,
         AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
         AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
         RequestFailedException { Status: 0, InnerException: { } inner } => Reason(inner, limit), // no answer: the SDK wraps the network error

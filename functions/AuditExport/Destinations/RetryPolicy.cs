@@ -59,6 +59,7 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
             || (aws.ErrorCode is not null && AccessErrors.Contains(aws.ErrorCode)),
         RequestFailedException storage => storage.Status is 401 or 403 || (storage.ErrorCode is not null && AccessErrors.Contains(storage.ErrorCode)),
         DestinationAccessException => true,
+        AmazonClientException missing => S3ClientFactory.IsMissingOwnIdentity(missing),
         _ => false,
     };
 
@@ -71,13 +72,14 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
         // The SDK's message goes on with headers and the response body; its first line is the service's own sentence.
         RequestFailedException storage => $"{storage.ErrorCode ?? "HTTP " + storage.Status}: {storage.Message.Split('\n', 2)[0].Trim()}",
         AggregateException { InnerExceptions.Count: > 0 } all => Describe(all.InnerExceptions[^1]),
+        AmazonClientException missing when S3ClientFactory.IsMissingOwnIdentity(missing) => S3ClientFactory.MissingOwnIdentityReason,
         AmazonClientException { InnerException: { } inner } => Describe(inner),
         _ => $"{e.GetType().Name}: {e.Message}",
     };
 }
 
 /// <summary>The destination refused access: retrying cannot help until someone fixes the permissions.</summary>
-public sealed class DestinationAccessException(string message, Exception inner) : Exception(message, inner);
+public sealed class DestinationAccessException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>The destination kept failing transiently through every attempt.</summary>
 public sealed class DestinationUnavailableException(string message, Exception inner) : Exception(message, inner);

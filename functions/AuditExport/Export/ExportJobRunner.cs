@@ -150,7 +150,11 @@ public sealed class ExportJobRunner(
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            var reason = e is DestinationAccessException or DestinationUnavailableException ? e.Message : RetryPolicy.Describe(e);
+            if (await configurations.GetAsync(configuration.Id, CancellationToken.None) is null)
+            {
+                return await StoppedByDeleteAsync(job);
+            }
+            var reason = e is DestinationAccessException or DestinationUnavailableException or UnreadableSecretException ? e.Message : RetryPolicy.Describe(e);
             job = job with { Status = ExportJobStatus.Failed, FailureReason = reason, FinishedAt = clock.GetUtcNow() };
             logger.LogError("Export of {Id} job {Job} failed (attempt {Attempt}); the watermark stays at {Watermark:O} and the next run redoes the same window: {Reason}",
                 configuration.Id, job.JobId, job.Attempts, job.WindowStart, reason);
@@ -164,11 +168,19 @@ public sealed class ExportJobRunner(
         }
     }
 
+    /// <summary>The configuration was deleted while its job ran (its state with it): the job's record says so and nothing else is written.</summary>
+    private async Task<ExportJob> StoppedByDeleteAsync(ExportJob job)
+    {
+        const string reason = "The configuration was deleted during this export; the job stopped. Objects it had already uploaded stay in the destination.";
+        job = job with { Status = ExportJobStatus.Failed, FailureReason = reason, FinishedAt = clock.GetUtcNow() };
+        logger.LogWarning("Export of {Id} job {Job} stopped: the configuration was deleted while it ran", job.ConfigurationId, job.JobId);
+        await stores.SaveJobAsync(job, CancellationToken.None);
+        return job;
+    }
+
     private async Task<(long Records, List<string> Objects)> UploadAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, RetryPolicy retry, CancellationToken cancellationToken)
     {
-        var secret = configuration.ProtectedSecret is null || configuration.Destination.SecretField is null
-            ? null
-            : secrets.Unprotect(configuration.ProtectedSecret, SecretProtector.Context(configuration.Id, configuration.Destination.SecretField));
+        var secret = secrets.SecretOf(configuration);
         await using var destination = await destinations.OpenAsync(configuration.Id, configuration.Destination, secret, retry, cancellationToken);
 
         var objects = new List<string>();

@@ -40,7 +40,7 @@ public static class ExportConfigurationEndpoints
 
     private static async Task<IResult> CreateAsync(DestinationType type, HttpRequest request, ExportConfigurationService service, ConfigurationRequestReader reader, CancellationToken cancellationToken)
     {
-        var (input, problem) = await ReadInputAsync(request, type, isUpdate: false, reader, cancellationToken);
+        var (input, problem) = await ReadInputAsync(request, type, current: null, reader, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -69,7 +69,7 @@ public static class ExportConfigurationEndpoints
         {
             return NotFound(id);
         }
-        var (input, problem) = await ReadInputAsync(request, current.Destination.Type, isUpdate: true, reader, cancellationToken);
+        var (input, problem) = await ReadInputAsync(request, current.Destination.Type, current, reader, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -137,8 +137,13 @@ public static class ExportConfigurationEndpoints
     }
 
     private static async Task<(ConfigurationInput? Input, IResult? Problem)> ReadInputAsync(
-        HttpRequest request, DestinationType type, bool isUpdate, ConfigurationRequestReader reader, CancellationToken cancellationToken)
+        HttpRequest request, DestinationType type, ExportConfiguration? current, ConfigurationRequestReader reader, CancellationToken cancellationToken)
     {
+        if (!request.HasJsonContentType())
+        {
+            return (null, Results.Problem(title: "The request body must be JSON.",
+                detail: $"Send Content-Type: application/json (this request said '{request.ContentType ?? "nothing"}').", statusCode: StatusCodes.Status415UnsupportedMediaType));
+        }
         if (request.ContentLength > MaxBodyBytes)
         {
             return (null, TooLarge());
@@ -167,7 +172,7 @@ public static class ExportConfigurationEndpoints
         using (document)
         {
             var errors = new ValidationErrors();
-            var input = await reader.ReadAsync(document.RootElement, type, isUpdate, errors, cancellationToken);
+            var input = await reader.ReadAsync(document.RootElement, type, current, errors, cancellationToken);
             return errors.Any
                 ? (null, Results.ValidationProblem(errors.ToDictionary(), title: $"The {type} configuration is not valid."))
                 : (input, null);

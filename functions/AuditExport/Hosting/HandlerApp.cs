@@ -52,7 +52,11 @@ public static class HandlerApp
         app.MapOpenApi("/api/openapi.json");
         ExportConfigurationEndpoints.Map(app);
         ExportTimerFunctions.Map(app);
-        app.MapGet("/api/health", () => Results.Json(new { status = "healthy", version = typeof(HandlerApp).Assembly.GetName().Version?.ToString() }));
+        app.MapGet("/api/health", async (HealthProbe probe, CancellationToken ct) =>
+        {
+            var report = await probe.CheckAsync(ct);
+            return Results.Json(report, ApiJson.Options, statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        }).WithName("Health").WithSummary("Whether storage is reachable and the secret keys work; 503 names what failed");
         app.MapPost($"/{IngestAuditEventsFunction.Name}", IngestAuditEventsFunction.InvokeAsync);
         return app;
     }
@@ -70,6 +74,7 @@ public static class HandlerApp
         services.AddSingleton<IngestService>();
 
         services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Audit export API";
@@ -78,11 +83,12 @@ public static class HandlerApp
         }));
         services.AddSingleton(new EndpointPolicy(configuration.GetValue(EndpointPolicy.SettingName, false)));
         services.AddSingleton<ConfigurationRequestReader>();
-        services.AddSingleton(_ => SecretProtector.FromSetting(configuration[SecretProtector.SettingName]));
+        services.AddSingleton(SecretProtector.FromSetting(configuration[SecretProtector.SettingName])); // read now: a bad key setting stops the start
         services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<TableServiceClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
         var timeouts = DestinationTimeouts.FromConfiguration(configuration);
         services.AddSingleton(timeouts);
         services.AddSingleton(new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting], timeouts.Request));
+        services.AddSingleton<DestinationGuard>();
         services.AddSingleton<ConnectionTester>();
         services.AddSingleton<ExportConfigurationService>();
 
@@ -95,5 +101,6 @@ public static class HandlerApp
         services.AddSingleton<ScheduledExport>();
         services.AddSingleton<RetentionService>();
         services.AddSingleton<ConfigurationResponder>();
+        services.AddSingleton<HealthProbe>();
     }
 }

@@ -28,6 +28,15 @@ public static class IngestAuditEventsFunction
             logs.Add($"The invocation body is not JSON: {e.Message}");
             return Results.Json(new InvocationResponse { Logs = logs }, HandlerJson.Options, statusCode: StatusCodes.Status400BadRequest);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Answered in the invocation shape, so the host logs the reason with the failed invocation.
+            var message = $"The invocation body is larger than {HandlerApp.MaxInvocationBytes / 1024 / 1024} MiB; nothing was stored and the host will retry. " +
+                "Lower extensions.eventHubs.maxEventBatchSize in host.json so that a batch fits.";
+            logger.LogError("{Message}", message);
+            logs.Add(message);
+            return Results.Json(new InvocationResponse { Logs = logs }, HandlerJson.Options, statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
         using var _ = invocation;
         try
         {

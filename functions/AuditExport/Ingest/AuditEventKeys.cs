@@ -33,7 +33,23 @@ public static class AuditEventKeys
 
     public static string LedgerRowKey(string partitionId) => LedgerPrefix + SafeKey(partitionId);
 
-    public static string IdMarkerRowKey(string eventId) => IdMarkerPrefix + Hash(eventId);
+    /// <summary>
+    /// The marker of one stored event without sequence numbers: its id and its exact bytes, so only a byte-identical
+    /// redelivery matches, while a different event that reuses an id is stored too. Markers written before the
+    /// content was part of the key are the bare id prefix; <see cref="IdMarkerRange"/> finds both.
+    /// </summary>
+    public static string IdMarkerRowKey(string eventId, ReadOnlySpan<byte> raw) => $"{IdMarkerPrefix}{Hash(eventId)}~{Hash(raw)[..16]}";
+
+    /// <summary>Row keys from the bare id marker to the last id+content marker of that id.</summary>
+    public static (string From, string To) IdMarkerRange(string eventId)
+    {
+        var id = IdMarkerPrefix + Hash(eventId);
+        return (id, id + "~zzzzzzzzzzzzzzzz");
+    }
+
+    /// <summary>Whether a marker found in <see cref="IdMarkerRange"/> stands for these exact bytes.</summary>
+    public static bool IsMarkerOf(string markerRowKey, string eventId, ReadOnlySpan<byte> raw) =>
+        markerRowKey == IdMarkerPrefix + Hash(eventId) || markerRowKey == IdMarkerRowKey(eventId, raw);
 
     /// <summary>Stable shard of a source (partition id or event id): the same input always lands in the same shard.</summary>
     public static int Shard(string source, int shardCount)

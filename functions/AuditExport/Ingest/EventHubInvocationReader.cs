@@ -7,7 +7,9 @@ namespace AuditExport.Ingest;
 /// <summary>
 /// Turns the Functions host's Event Hub trigger payload (<c>Data.events</c> plus <c>Metadata</c>) into an
 /// <see cref="EventHubBatch"/>. Elements arrive as JSON objects or as strings holding JSON; metadata values
-/// may arrive as JSON or as strings holding JSON. Metadata is used when present, never required.
+/// may arrive as JSON or as strings holding JSON. Metadata is used when present, never required; metadata that is
+/// present but malformed (wrong type, wrong length, a negative or fractional sequence number) marks the elements
+/// it concerns as unreadable, so they are quarantined with the reason instead of reaching the delivery ledger.
 /// </summary>
 public static class EventHubInvocationReader
 {
@@ -35,19 +37,23 @@ public static class EventHubInvocationReader
             elements.Add(ReadElement(0, events));
         }
 
-        var partitionId = ReadPartitionId(metadata);
-        var sequences = ReadArray(metadata, "SequenceNumberArray", elements.Count, warnings, ParseInt64);
-        var offsets = ReadArray(metadata, "OffsetArray", elements.Count, warnings, e => Scalar(e));
-        var enqueued = ReadArray(metadata, "EnqueuedTimeUtcArray", elements.Count, warnings, ParseTime);
+        var problems = new MetadataProblems(elements.Count);
+        var partitionId = ReadPartitionId(metadata, problems);
+        var sequences = ReadArray(metadata, "SequenceNumberArray", elements.Count, problems, ParseSequenceNumber);
+        var offsets = ReadArray(metadata, "OffsetArray", elements.Count, problems, ParseOffset);
+        var enqueued = ReadArray(metadata, "EnqueuedTimeUtcArray", elements.Count, problems, ParseTime);
 
         for (var i = 0; i < elements.Count; i++)
         {
-            elements[i] = elements[i] with
-            {
-                SequenceNumber = sequences?[i],
-                Offset = offsets?[i],
-                EnqueuedTimeUtc = enqueued?[i],
-            };
+            var problem = problems.For(i);
+            elements[i] = problem is null
+                ? elements[i] with { SequenceNumber = sequences?[i], Offset = offsets?[i], EnqueuedTimeUtc = enqueued?[i] }
+                // Metadata that is present but wrong never reaches the ledger: the element is quarantined with the reason.
+                : elements[i] with { ReadError = elements[i].ReadError ?? $"invalid Event Hubs metadata: {problem}" };
+        }
+        if (problems.Any)
+        {
+            warnings.Add($"Invalid Event Hubs metadata; the elements concerned are quarantined: {problems.Summary}");
         }
         return new EventHubBatch(partitionId, elements);
     }
@@ -65,55 +71,105 @@ public static class EventHubInvocationReader
             : new DeliveredElement(index, raw.ToArray(), ReadError: "the event text is not valid Unicode (lone surrogate)");
     }
 
-    private static string? ReadPartitionId(JsonElement metadata)
+    private static string? ReadPartitionId(JsonElement metadata, MetadataProblems problems)
     {
         if (metadata.ValueKind != JsonValueKind.Object || !TryGetIgnoreCase(metadata, "PartitionContext", out var context))
         {
             return null;
         }
         context = Unwrap(context);
-        return context.ValueKind == JsonValueKind.Object && TryGetIgnoreCase(context, "PartitionId", out var id) ? Scalar(id) : null;
+        if (context.ValueKind != JsonValueKind.Object)
+        {
+            problems.All($"PartitionContext is a JSON {Kind(context)}, not an object");
+            return null;
+        }
+        if (!TryGetIgnoreCase(context, "PartitionId", out var id))
+        {
+            return null;
+        }
+        var partitionId = Scalar(id);
+        if (string.IsNullOrWhiteSpace(partitionId) || partitionId.Length > 64 || partitionId.Any(char.IsControl))
+        {
+            problems.All("PartitionContext.PartitionId is not a partition id (a string of 1 to 64 characters)");
+            return null;
+        }
+        return partitionId;
     }
 
-    private static T?[]? ReadArray<T>(JsonElement metadata, string name, int expected, List<string> warnings, Func<JsonElement, T?> parse)
+    private static T?[]? ReadArray<T>(JsonElement metadata, string name, int expected, MetadataProblems problems, Func<JsonElement, (T? Value, string? Problem)> parse)
     {
-        if (metadata.ValueKind != JsonValueKind.Object || !TryGetIgnoreCase(metadata, name, out var value))
+        if (metadata.ValueKind != JsonValueKind.Object || !TryGetIgnoreCase(metadata, name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
         value = Unwrap(value);
         if (value.ValueKind != JsonValueKind.Array)
         {
+            problems.All($"{name} is a JSON {Kind(value)}, not an array");
             return null;
         }
         if (value.GetArrayLength() != expected)
         {
-            warnings.Add($"Metadata {name} has {value.GetArrayLength()} entries for {expected} events; ignored.");
+            problems.All($"{name} has {value.GetArrayLength()} entries for {expected} events");
             return null;
         }
-        return value.EnumerateArray().Select(parse).ToArray();
+        var values = new T?[expected];
+        var i = 0;
+        foreach (var entry in value.EnumerateArray())
+        {
+            var (parsed, problem) = parse(entry);
+            if (problem is null)
+            {
+                values[i] = parsed;
+            }
+            else
+            {
+                problems.One(i, $"{name}[{i}] {problem}");
+            }
+            i++;
+        }
+        return values;
     }
 
-    private static long? ParseInt64(JsonElement e) =>
-        e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var n) ? n
-        : e.ValueKind == JsonValueKind.String && long.TryParse(e.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s
-        : null;
-
-    private static DateTimeOffset? ParseTime(JsonElement e)
+    /// <summary>Event Hubs sequence numbers are whole numbers from 0 up, within Int64.</summary>
+    private static (long?, string?) ParseSequenceNumber(JsonElement e)
     {
-        if (e.ValueKind != JsonValueKind.String)
+        long n = -1;
+        var ok = e.ValueKind == JsonValueKind.Number ? e.TryGetInt64(out n)
+            : e.ValueKind == JsonValueKind.String && long.TryParse(e.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out n);
+        return ok && n >= 0 ? (n, null) : (null, $"is {Shown(e)}, not a sequence number (a whole number from 0 up)");
+    }
+
+    private static (string?, string?) ParseOffset(JsonElement e) =>
+        Scalar(e) is { Length: > 0 and <= 64 } offset && !offset.Any(char.IsControl)
+            ? (offset, null)
+            : (null, $"is {Shown(e)}, not an offset");
+
+    private static (DateTimeOffset?, string?) ParseTime(JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.String)
         {
-            return null;
+            // The host writes ISO 8601 in UTC ("…Z"), which the JSON reader parses without a string; anything else
+            // goes through the general parser, where a time without an offset means UTC.
+            var raw = JsonMarshal.GetRawUtf8Value(e);
+            if (raw.Length > 2 && raw[^2] == (byte)'Z' && e.TryGetDateTimeOffset(out var utc))
+            {
+                return (utc.ToUniversalTime(), null);
+            }
+            if (DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            {
+                return (t, null);
+            }
         }
-        // The host writes ISO 8601 in UTC ("…Z"), which the JSON reader parses without a string; anything else
-        // goes through the general parser, where a time without an offset means UTC.
-        var raw = JsonMarshal.GetRawUtf8Value(e);
-        if (raw.Length > 2 && raw[^2] == (byte)'Z' && e.TryGetDateTimeOffset(out var utc))
-        {
-            return utc.ToUniversalTime();
-        }
-        return DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? t : null;
+        return (null, $"is {Shown(e)}, not a time");
+    }
+
+    private static string Kind(JsonElement e) => e.ValueKind.ToString().ToLowerInvariant();
+
+    private static string Shown(JsonElement e)
+    {
+        var text = e.ValueKind == JsonValueKind.String ? $"\"{e.GetString()}\"" : e.GetRawText();
+        return text.Length > 40 ? text[..40] + "…" : text;
     }
 
     private static string? Scalar(JsonElement e) => e.ValueKind switch
@@ -157,5 +213,22 @@ public static class EventHubInvocationReader
         }
         value = default;
         return false;
+    }
+
+    /// <summary>What is wrong with the metadata, for all elements or per element.</summary>
+    private sealed class MetadataProblems(int count)
+    {
+        private readonly string?[] _perElement = new string?[count];
+        private string? _all;
+
+        public bool Any => _all is not null || _perElement.Any(p => p is not null);
+
+        public string Summary => _all ?? string.Join("; ", _perElement.Where(p => p is not null).Take(5));
+
+        public void All(string problem) => _all ??= problem;
+
+        public void One(int index, string problem) => _perElement[index] ??= problem;
+
+        public string? For(int index) => _all ?? _perElement[index];
     }
 }

@@ -11,7 +11,8 @@ namespace AuditExport.Ingest;
 /// <item>With (partition, sequence number) from the host, a ledger row per source partition records the
 /// sequence numbers stored; it is updated in the same entity-group transaction as the segments, so a
 /// batch is either stored and recorded, or neither, even when a retry follows a partial write.</item>
-/// <item>Without them, an id marker row per event plays that role, also inside the segment's transaction.</item>
+/// <item>Without them, a marker row per event (its id and a hash of its bytes) plays that role, also inside the
+/// segment's transaction: only a byte-identical redelivery is a duplicate.</item>
 /// </list>
 /// Bad input is quarantined before anything is recorded. Any storage failure throws: the host retries.
 /// </summary>
@@ -131,9 +132,9 @@ public sealed class IngestService(
         var (accepted, rejected) = Split(batch.Elements);
         var checkPreviousMonth = ingestedAt - new DateTimeOffset(ingestedAt.Year, ingestedAt.Month, 1, 0, 0, 0, ingestedAt.Offset) < RedeliveryHorizon;
 
-        // Same id twice in one batch: the first is kept.
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        var unique = accepted.Where(e => ids.Add(e.Id)).ToList();
+        // The same event (id and bytes) twice in one batch: the first is kept. A different event reusing an id is kept too.
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var unique = accepted.Where(e => keys.Add(AuditEventKeys.IdMarkerRowKey(e.Id, e.Raw.Span))).ToList();
         tally.Duplicates += accepted.Count - unique.Count;
 
         await quarantine.StoreAsync(rejected.Select(r => Quarantined(r, batch.PartitionId, batch)).ToList(), ingestedAt, cancellationToken);
@@ -146,7 +147,7 @@ public sealed class IngestService(
             for (var attempt = 1; ; attempt++)
             {
                 var stored = await FindStoredIdsAsync(group.ToList(), partitionKey, checkPreviousMonth ? previousPartitionKey : null, cancellationToken);
-                var fresh = group.Where(e => !stored.Contains(e.Id)).ToList();
+                var fresh = group.Where(e => !stored.Contains(e)).ToList();
                 var tooLarge = new List<RejectedInput>();
                 var segments = Pack(fresh, tooLarge, MaxEventsPerSegmentById);
                 await quarantine.StoreAsync(tooLarge.Select(r => Quarantined(r, batch.PartitionId, batch)).ToList(), ingestedAt, cancellationToken);
@@ -154,13 +155,13 @@ public sealed class IngestService(
                 {
                     foreach (var segment in segments)
                     {
-                        var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, "id", $"{AuditEventKeys.Hash(segment.Events[0].Id)[..16]}.{segment.Events.Count:D3}");
+                        var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, "id", $"{AuditEventKeys.Hash(segment.Events[0].Raw.Span)[..16]}.{segment.Events.Count:D3}");
                         var operations = new List<TableTransactionAction>
                         {
                             new(TableTransactionActionType.Add, SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, batch.PartitionId ?? "-", null, null)),
                         };
                         operations.AddRange(segment.Events.Select(e => new TableTransactionAction(TableTransactionActionType.Add,
-                            new TableEntity(partitionKey, AuditEventKeys.IdMarkerRowKey(e.Id)) { ["Segment"] = rowKey })));
+                            new TableEntity(partitionKey, AuditEventKeys.IdMarkerRowKey(e.Id, e.Raw.Span)) { ["Segment"] = rowKey })));
                         EnsureNotLate(ingestedAt);
                         await _events.SubmitTransactionAsync(operations, cancellationToken);
                         tally.Transactions++;
@@ -224,32 +225,64 @@ public sealed class IngestService(
         var current = await _events.FindAsync(partitionKey, rowKey, LedgerColumns, cancellationToken);
         if (current is not null)
         {
-            return new DeliveryLedger(partitionId, SequenceRanges.Parse(current.GetString("Ranges")), current.ETag);
+            return new DeliveryLedger(partitionId, Ranges(current, partitionId), current.ETag);
         }
         // First batch of the month for this partition: a redelivery may repeat what last month's ledger holds.
         var previous = await _events.FindAsync(previousPartitionKey, rowKey, LedgerColumns, cancellationToken);
-        return new DeliveryLedger(partitionId, SequenceRanges.Parse(previous?.GetString("Ranges")), null);
+        return new DeliveryLedger(partitionId, previous is null ? new SequenceRanges() : Ranges(previous, partitionId), null);
     }
 
-    private async Task<HashSet<string>> FindStoredIdsAsync(List<AuditEvent> events, string partitionKey, string? previousPartitionKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// A ledger row that cannot be read must not stop its partition for good (every retry would fail the same
+    /// way): it is reported and replaced by this batch's ranges. The cost is that a redelivery of events it
+    /// covered could be stored twice; nothing is lost.
+    /// </summary>
+    private SequenceRanges Ranges(TableEntity row, string partitionId)
     {
-        var stored = new HashSet<string>(StringComparer.Ordinal);
+        var text = row.GetString("Ranges");
+        if (SequenceRanges.TryParse(text, out var ranges))
+        {
+            return ranges;
+        }
+        logger.LogError("The delivery ledger of Event Hub partition {Partition} ({PartitionKey}/{RowKey}) is unreadable: '{Ranges}' is not a list of sequence number ranges. " +
+            "It is replaced by the ranges of the batches stored from now on; a redelivery of events it covered may be stored twice.",
+            partitionId, row.PartitionKey, row.RowKey, text is { Length: > 200 } ? text[..200] + "…" : text);
+        return new SequenceRanges();
+    }
+
+    /// <summary>The events whose exact bytes are already stored under their id (this month, or last month near its end).</summary>
+    private async Task<HashSet<AuditEvent>> FindStoredIdsAsync(List<AuditEvent> events, string partitionKey, string? previousPartitionKey, CancellationToken cancellationToken)
+    {
+        var stored = new HashSet<AuditEvent>();
         await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (e, ct) =>
         {
-            var rowKey = AuditEventKeys.IdMarkerRowKey(e.Id);
-            var found = await _events.FindAsync(partitionKey, rowKey, cancellationToken: ct) is not null
-                || (previousPartitionKey is not null && await _events.FindAsync(previousPartitionKey, rowKey, cancellationToken: ct) is not null);
+            var found = await HasMarkerAsync(partitionKey, e, ct) || (previousPartitionKey is not null && await HasMarkerAsync(previousPartitionKey, e, ct));
             if (found)
             {
                 lock (stored)
                 {
-                    stored.Add(e.Id);
+                    stored.Add(e);
                 }
             }
         });
         return stored;
     }
 
+    private async Task<bool> HasMarkerAsync(string partitionKey, AuditEvent e, CancellationToken cancellationToken)
+    {
+        var (from, to) = AuditEventKeys.IdMarkerRange(e.Id);
+        await foreach (var marker in _events.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {from} and RowKey le {to}"), select: RowKeyOnly, cancellationToken: cancellationToken))
+        {
+            if (AuditEventKeys.IsMarkerOf(marker.RowKey, e.Id, e.Raw.Span))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static readonly string[] RowKeyOnly = ["RowKey"];
     private static readonly string[] LedgerColumns = ["Ranges"];
 
     private sealed class Tally

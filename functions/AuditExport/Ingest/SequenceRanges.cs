@@ -14,22 +14,35 @@ public sealed class SequenceRanges
     public const int MaxRanges = 64;
     private readonly List<(long From, long To)> _ranges = [];
 
-    public static SequenceRanges Parse(string? text)
+    /// <exception cref="FormatException">The text is not a list of ranges of whole numbers from 0 up.</exception>
+    public static SequenceRanges Parse(string? text) =>
+        TryParse(text, out var ranges) ? ranges : throw new FormatException($"'{Shorten(text)}' is not a list of sequence number ranges such as 0-499,750-999.");
+
+    public static bool TryParse(string? text, out SequenceRanges ranges)
     {
-        var result = new SequenceRanges();
+        ranges = new SequenceRanges();
         if (string.IsNullOrWhiteSpace(text))
         {
-            return result;
+            return true;
         }
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var bounds = part.Split('-', 2);
-            var from = long.Parse(bounds[0], CultureInfo.InvariantCulture);
-            var to = bounds.Length > 1 ? long.Parse(bounds[1], CultureInfo.InvariantCulture) : from;
-            result.AddRange(from, to);
+            if (!long.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out var from))
+            {
+                return false;
+            }
+            var to = from;
+            if (bounds.Length > 1 && (!long.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out to) || to < from))
+            {
+                return false;
+            }
+            ranges.AddRange(from, to);
         }
-        return result;
+        return true;
     }
+
+    private static string? Shorten(string? text) => text is { Length: > 80 } ? text[..80] + "…" : text;
 
     public int Count => _ranges.Count;
 

@@ -194,7 +194,8 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
     [Fact]
     public async Task Get_list_update_enable_disable_and_delete_follow_the_resource_and_its_etag()
     {
-        var (_, created, _) = await SendAsync(HttpMethod.Post, "/api/export-configurations/s3-access-key", await S3AccessKeyBodyAsync());
+        var body = await S3AccessKeyBodyAsync();
+        var (_, created, _) = await SendAsync(HttpMethod.Post, "/api/export-configurations/s3-access-key", body);
         var id = Field(created, "id");
         var etag = Field(created, "etag");
 
@@ -202,7 +203,8 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
         Assert.Equal(HttpStatusCode.OK, got.StatusCode);
         Assert.Equal(etag, got.Headers.ETag?.ToString());
 
-        var update = await S3AccessKeyBodyAsync(path: "elsewhere");
+        var update = (JsonObject)body.DeepClone();
+        update["path"] = "elsewhere";
         update.Remove("secretAccessKey");
         update["interval"] = "EVERY_12_HOURS";
         var (updated, updatedJson, _) = await SendAsync(HttpMethod.Put, $"/api/export-configurations/{id}", update, ifMatch: etag);
@@ -236,15 +238,17 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
     [Fact]
     public async Task Concurrent_updates_with_the_same_if_match_let_exactly_one_win()
     {
-        var (_, created, _) = await SendAsync(HttpMethod.Post, "/api/export-configurations/s3-access-key", await S3AccessKeyBodyAsync());
+        var original = await S3AccessKeyBodyAsync();
+        var (_, created, _) = await SendAsync(HttpMethod.Post, "/api/export-configurations/s3-access-key", original);
         var id = Field(created, "id");
         var etag = Field(created, "etag");
-        var bodies = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
+        var bodies = Enumerable.Range(0, 6).Select(i =>
         {
-            var body = await S3AccessKeyBodyAsync(path: $"writer-{i}");
+            var body = (JsonObject)original.DeepClone();
+            body["path"] = $"writer-{i}";
             body.Remove("secretAccessKey");
             return body;
-        }));
+        }).ToList();
 
         var results = await Task.WhenAll(bodies.Select(b => SendAsync(HttpMethod.Put, $"/api/export-configurations/{id}", b, ifMatch: etag)));
 
@@ -276,14 +280,14 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
         "secretAccessKey|must be 16 to 128 characters without whitespace",
         "path|must not contain '.' or '..' segments")]
     [InlineData("s3-access-key", """{"bucket":"192.168.1.1","region":"us-east-1","accessKeyId":"TESTKEYIDNOTAREAL000","extra":1}""",
-        "interval|is required", "bucket|must not be formatted as an IP address", "secretAccessKey|is required", "extra|is not a field of a S3AccessKey configuration")]
+        "interval|is required", "bucket|must not be formatted as an IP address", "secretAccessKey|is required", "extra|is not a field of S3AccessKey configurations")]
     [InlineData("s3-assumed-role", """{"interval":"EVERY_2_HOURS","bucket":"ok-bucket","region":"us-east-1","roleArn":"arn:aws:iam::12345:user/x","enabled":"yes"}""",
         "roleArn|must be an IAM role ARN such as arn:aws:iam::123456789012:role/audit-export", "enabled|must be true or false")]
     [InlineData("s3-assumed-role", """{"interval":"EVERY_2_HOURS","bucket":"ok..bucket","region":"us-east-1","roleArn":"arn:aws:iam::123456789012:role/x","endpoint":"http://169.254.169.254/latest"}""",
         "bucket|must not contain two adjacent periods", "endpoint|must not point at a cloud metadata service")]
     [InlineData("adls-sas-token", """{"interval":"EVERY_2_HOURS","storageAccount":"Has-Caps","fileSystem":"a--b","sasToken":"sv=2021-12-02&sp=r&se=2030-01-01&sig=abc","path":"x\u0001y"}""",
         "storageAccount|must be 3 to 24 lowercase letters and digits", "fileSystem|must not contain two consecutive hyphens",
-        "sasToken|must grant create (c) and write (w) permissions", "path|must not contain control characters")]
+        "sasToken|must grant create (c) and write (w) permissions", "path|must not contain control, zero-width, bidirectional-override or other invisible formatting characters")]
     [InlineData("adls-sas-token", """{"interval":"EVERY_2_HOURS","storageAccount":"acme","fileSystem":"audit","sasToken":"https://acme.blob.core.windows.net/audit?sv=1","endpoint":"ftp://example.org"}""",
         "sasToken|must be the SAS query string only", "endpoint|must be an absolute http or https URL")]
     [InlineData("adls-sas-token", """{"interval":"EVERY_2_HOURS","storageAccount":42,"fileSystem":"audit","sasToken":"sp=cw","endpoint":"http://[fe80::1]/"}""",
