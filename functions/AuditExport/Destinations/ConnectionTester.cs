@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.S3.Model;
@@ -60,21 +59,14 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
         }
     }
 
-    /// <summary>The service's error code and message; exception texts here never carry request URIs or keys.</summary>
+    /// <summary>The service's error code and message (see <see cref="RetryPolicy.Describe"/>), or that it did not answer in time.</summary>
     private static string Reason(Exception e, TimeSpan limit) => e switch
     {
-        DestinationAccessException refused => refused.Message,
-        AmazonClientException missing when S3ClientFactory.IsMissingOwnIdentity(missing) => S3ClientFactory.MissingOwnIdentityReason,
-        AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
-        AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
         RequestFailedException { Status: 0, InnerException: { } inner } => Reason(inner, limit), // no answer: the SDK wraps the network error
-        RequestFailedException storage => RetryPolicy.Describe(storage),
         AggregateException { InnerExceptions.Count: > 0 } all => Reason(all.InnerExceptions[^1], limit), // Azure.Core's "Retry failed after n tries"
+        AmazonClientException { InnerException: { } inner } client when !S3ClientFactory.IsMissingOwnIdentity(client) => Reason(inner, limit),
         OperationCanceledException or TimeoutException => $"no answer within {limit.TotalSeconds:0} seconds (tried {DestinationTimeouts.Attempts} times)",
-        HttpRequestException { InnerException: SocketException socket } => $"cannot connect: {socket.SocketErrorCode}",
-        HttpRequestException http => $"cannot connect: {http.HttpRequestError}",
-        AmazonClientException client => client.InnerException is { } inner ? Reason(inner, limit) : client.Message,
-        _ => e.Message,
+        _ => RetryPolicy.Describe(e),
     };
 
     /// <summary>Belt and braces: a SAS signature never survives into a status, whatever an exception said.</summary>

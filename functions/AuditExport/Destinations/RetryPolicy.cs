@@ -66,12 +66,15 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     /// <summary>The service's own code and message; never a URI (a SAS signature would be in it).</summary>
     public static string Describe(Exception e) => e switch
     {
+        DestinationAccessException or DestinationUnavailableException or Configurations.UnreadableSecretException => e.Message,
         AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
         AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
         RequestFailedException { Status: 0, InnerException: { } inner } => Describe(inner),
         // The SDK's message goes on with headers and the response body; its first line is the service's own sentence.
         RequestFailedException storage => $"{storage.ErrorCode ?? "HTTP " + storage.Status}: {storage.Message.Split('\n', 2)[0].Trim()}",
         AggregateException { InnerExceptions.Count: > 0 } all => Describe(all.InnerExceptions[^1]),
+        HttpRequestException { InnerException: System.Net.Sockets.SocketException socket } => $"cannot connect: {socket.SocketErrorCode}",
+        HttpRequestException http => $"cannot connect: {http.HttpRequestError}",
         AmazonClientException missing when S3ClientFactory.IsMissingOwnIdentity(missing) => S3ClientFactory.MissingOwnIdentityReason,
         AmazonClientException { InnerException: { } inner } => Describe(inner),
         _ => $"{e.GetType().Name}: {e.Message}",

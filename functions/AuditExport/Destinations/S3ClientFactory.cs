@@ -71,7 +71,7 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
             config.ServiceURL = stsEndpoint;
             config.AuthenticationRegion = destination.Region;
         }
-        using var sts = new AmazonSecurityTokenServiceClient(config); // the exporter's own identity: default credential chain
+        using var sts = new AmazonSecurityTokenServiceClient(await OwnIdentityAsync(config, cancellationToken), config);
         var response = await sts.AssumeRoleAsync(new AssumeRoleRequest
         {
             RoleArn = destination.RoleArn,
@@ -83,6 +83,25 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
         var credentials = new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken);
         _sessions[key] = (credentials, c.Expiration?.ToUniversalTime() ?? DateTime.UtcNow.AddSeconds(AssumedRoleSessionSeconds));
         return credentials;
+    }
+
+    /// <summary>
+    /// The exporter's own identity from the default credential chain, resolved here: left to the STS client, a
+    /// chain that finds nothing ends in an unsigned request and an error about a missing SigV4a signer package.
+    /// </summary>
+    private static async Task<AWSCredentials> OwnIdentityAsync(AmazonSecurityTokenServiceConfig config, CancellationToken cancellationToken)
+    {
+        AWSCredentials? credentials;
+        try
+        {
+            using var chain = new Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver();
+            credentials = await chain.ResolveIdentityAsync(config, cancellationToken);
+        }
+        catch (AmazonClientException e) when (IsMissingOwnIdentity(e))
+        {
+            credentials = null;
+        }
+        return credentials is null or AnonymousAWSCredentials ? throw new DestinationAccessException(MissingOwnIdentityReason) : credentials;
     }
 
     private AmazonS3Config S3Config(DestinationSettings destination)
