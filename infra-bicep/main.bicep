@@ -55,6 +55,11 @@ param exportSettings object = {
 @description('The secret-protection key ring, "keyId:base64(32 random bytes)[;olderKeyId:key]". Generate with: echo "k$(date +%Y%m%d):$(openssl rand -base64 32)"')
 param secretProtectionKeys string
 
+@description('Client id of the API\'s Microsoft Entra app registration (app roles AuditExport.Admin and AuditExport.Reader). App Service Authentication requires a token for it on every API route but /api/health.')
+@minLength(36)
+@maxLength(36)
+param apiClientId string
+
 @secure()
 @description('Optional: access key id of the exporter\'s own AWS identity, used for sts:AssumeRole (assumed-role exports).')
 param awsAccessKeyId string = ''
@@ -163,6 +168,7 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     exportSettings: exportSettings
+    apiClientId: apiClientId
   }
   dependsOn: [roles] // the identity can read Key Vault references and storage before the app first starts
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sourced by the pipeline before Bicep reads secrets from the environment. Azure Pipelines leaves an undefined
 # variable as the literal text "$(NAME)", which Bicep would store in Key Vault as if it were a secret.
-# This drops such leftovers, requires the key ring, and refuses half an AWS identity.
-for name in SECRET_PROTECTION_KEYS EXPORTER_AWS_ACCESS_KEY_ID EXPORTER_AWS_SECRET_ACCESS_KEY; do
+# This drops such leftovers, requires the key ring and the API's app registration, and refuses half an AWS identity.
+for name in SECRET_PROTECTION_KEYS API_CLIENT_ID EXPORTER_AWS_ACCESS_KEY_ID EXPORTER_AWS_SECRET_ACCESS_KEY; do
   value="${!name:-}"
   if [[ "$value" == '$('*')' ]]; then
     unset "$name"
@@ -12,11 +12,15 @@ if [[ -z "${SECRET_PROTECTION_KEYS:-}" ]]; then
   echo "SECRET_PROTECTION_KEYS is not set: add it as a secret to the environment's variable group (README: Deploy to Azure)." >&2
   return 1 2>/dev/null || exit 1
 fi
+if [[ -z "${API_CLIENT_ID:-}" ]]; then
+  echo "API_CLIENT_ID is not set: register the API's app with its roles and add its client id to the environment's variable group (README: Who may call the API)." >&2
+  return 1 2>/dev/null || exit 1
+fi
 if [[ -n "${EXPORTER_AWS_ACCESS_KEY_ID:-}" && -z "${EXPORTER_AWS_SECRET_ACCESS_KEY:-}" ]] || [[ -z "${EXPORTER_AWS_ACCESS_KEY_ID:-}" && -n "${EXPORTER_AWS_SECRET_ACCESS_KEY:-}" ]]; then
   echo "Set both EXPORTER_AWS_ACCESS_KEY_ID and EXPORTER_AWS_SECRET_ACCESS_KEY, or neither." >&2
   return 1 2>/dev/null || exit 1
 fi
-export SECRET_PROTECTION_KEYS
+export SECRET_PROTECTION_KEYS API_CLIENT_ID
 if [[ -n "${EXPORTER_AWS_ACCESS_KEY_ID:-}" ]]; then
   export EXPORTER_AWS_ACCESS_KEY_ID EXPORTER_AWS_SECRET_ACCESS_KEY
 fi

@@ -24,7 +24,7 @@ public static class ExportBenchmark
         string s3Id, adlsId;
         await using (var ingest = await HandlerProcess.StartAsync(settings))
         {
-            using var api = new HttpClient { BaseAddress = ingest.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
+            using var api = ingest.CreateApiClient(TimeSpan.FromMinutes(30));
             var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
             s3Id = await CreateAsync(api, "s3-access-key", new JsonObject
             {
@@ -53,7 +53,7 @@ public static class ExportBenchmark
         {
             var write = await writeCeiling();
             await using var exporter = await HandlerProcess.StartAsync(settings);
-            using var api = new HttpClient { BaseAddress = exporter.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
+            using var api = exporter.CreateApiClient(TimeSpan.FromMinutes(30));
             var idle = exporter.PeakWorkingSetBytes;
             var stopwatch = Stopwatch.StartNew();
             var response = await api.PostAsync($"/api/export-configurations/{id}/export", null);

@@ -19,7 +19,7 @@ public static class TransactionsBenchmark
         await using var s3 = await FaultyProxy.StartAsync(emulators.S3Endpoint);
         var settings = Handlers.Settings(Handlers.Through(table, blob), Handlers.RunId());
         await using var handler = await HandlerProcess.StartAsync(settings);
-        using var api = new HttpClient { BaseAddress = handler.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
+        using var api = handler.CreateApiClient(TimeSpan.FromMinutes(10));
         var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
         var created = await api.PostAsJsonAsync("/api/export-configurations/s3-access-key", new JsonObject
         {

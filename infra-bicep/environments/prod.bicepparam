@@ -12,5 +12,6 @@ param exportSettings = {
   ingestShardCount: 8
 }
 param secretProtectionKeys = readEnvironmentVariable('SECRET_PROTECTION_KEYS')
+param apiClientId = readEnvironmentVariable('API_CLIENT_ID')
 param awsAccessKeyId = readEnvironmentVariable('EXPORTER_AWS_ACCESS_KEY_ID', '')
 param awsSecretAccessKey = readEnvironmentVariable('EXPORTER_AWS_SECRET_ACCESS_KEY', '')

@@ -25,6 +25,8 @@ param maximumInstanceCount int
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 param exportSettings object
+@description('Client id of the API\'s Entra app registration: tokens must be issued for it.')
+param apiClientId string
 
 // Identity-based connections (names follow the Functions convention CONNECTION__property).
 var connectionSettings = [
@@ -49,6 +51,7 @@ var connectionSettings = [
 var appSettings = [
   { name: 'SecretProtectionKeys', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretProtectionKeysSecretName})' }
   { name: 'AllowCustomEndpoints', value: 'false' }
+  { name: 'ApiAuthentication', value: 'EntraId' } // the handler refuses API calls without the principal App Service Authentication forwards
   { name: 'ExportSafetyLagSeconds', value: string(exportSettings.safetyLagSeconds) }
   { name: 'ExportParallelism', value: string(exportSettings.parallelism) }
   { name: 'RetentionDays', value: string(exportSettings.retentionDays) }
@@ -104,6 +107,35 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       http20Enabled: true
       appSettings: concat(connectionSettings, appSettings, awsSettings)
     }
+  }
+}
+
+// App Service Authentication in front of every HTTP function: a token for the API's app registration, or 401.
+// The handler reads the roles from the principal it forwards (X-MS-CLIENT-PRINCIPAL); function keys stay required.
+resource authentication 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: ['/api/health'] // the anonymous health probe (functions/Health)
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: apiClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: ['api://${apiClientId}', apiClientId]
+        }
+      }
+    }
+    login: { tokenStore: { enabled: false } }
+    httpSettings: { requireHttps: true }
   }
 }
 

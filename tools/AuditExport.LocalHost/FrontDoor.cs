@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
+using AuditExport.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace AuditExport.LocalHost;
@@ -9,6 +10,9 @@ namespace AuditExport.LocalHost;
 /// <c>/{routePrefix}/{route}</c> only for the HTTP functions a function.json declares, with their methods
 /// (404 otherwise), requires a function key (<c>x-functions-key</c> header or <c>code</c> query) where
 /// authLevel is not anonymous (401 otherwise), and proxies the request to the custom handler unchanged.
+/// It also stands in for App Service Authentication (Microsoft Entra ID) as the Bicep configures it: requests to
+/// routes that are not anonymous need a bearer token (here, one <see cref="IssueToken"/> made), client-sent
+/// X-MS-CLIENT-PRINCIPAL headers are removed, and the principal of a valid token is forwarded in them.
 /// </summary>
 public sealed class FrontDoor : IAsyncDisposable
 {
@@ -20,11 +24,13 @@ public sealed class FrontDoor : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly HttpClient _handler;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Caller> _tokens;
 
-    private FrontDoor(WebApplication app, HttpClient handler, Uri baseAddress, string functionKey)
+    private FrontDoor(WebApplication app, HttpClient handler, Uri baseAddress, string functionKey, System.Collections.Concurrent.ConcurrentDictionary<string, Caller> tokens)
     {
         _app = app;
         _handler = handler;
+        _tokens = tokens;
         BaseAddress = baseAddress;
         FunctionKey = functionKey;
     }
@@ -35,6 +41,19 @@ public sealed class FrontDoor : IAsyncDisposable
     /// <summary>The key every authLevel-function route needs (a fresh random one unless given).</summary>
     public string FunctionKey { get; }
 
+    /// <summary>Who API clients are unless a test says otherwise: a local administrator with both roles.</summary>
+    public static Caller LocalAdmin { get; } = new("local-admin@localhost", "00000000-0000-0000-0000-00000000a11c", new HashSet<string>(ApiRoles.All), "aad");
+
+    private static readonly string[] PrincipalHeaders = [Caller.PrincipalHeader, Caller.NameHeader, Caller.IdHeader, "X-MS-CLIENT-PRINCIPAL-IDP"];
+
+    /// <summary>A bearer token this front door accepts for <paramref name="caller"/>, as Entra ID would issue one.</summary>
+    public string IssueToken(Caller caller)
+    {
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+        _tokens[token] = caller;
+        return token;
+    }
+
     public static async Task<FrontDoor> StartAsync(Uri handlerBaseAddress, string? functionKey = null, FunctionAppLayout? layout = null)
     {
         layout ??= FunctionAppLayout.Read();
@@ -44,21 +63,29 @@ public sealed class FrontDoor : IAsyncDisposable
             BaseAddress = handlerBaseAddress, Timeout = TimeSpan.FromMinutes(10),
         };
         var key = functionKey;
-        var (app, endpoint) = await LoopbackServer.StartAsync(app => app.Run(context => ServeAsync(context, layout, key, handler)));
-        return new FrontDoor(app, handler, endpoint, functionKey);
+        var tokens = new System.Collections.Concurrent.ConcurrentDictionary<string, Caller>();
+        var (app, endpoint) = await LoopbackServer.StartAsync(app => app.Run(context => ServeAsync(context, layout, key, tokens, handler)));
+        return new FrontDoor(app, handler, endpoint, functionKey, tokens);
     }
 
-    public HttpClient CreateClient(bool withKey = true)
+    /// <param name="caller">Who the client is (with a token for them); <see cref="LocalAdmin"/> unless given.</param>
+    /// <param name="withToken">False: no bearer token at all, as an unauthenticated client.</param>
+    public HttpClient CreateClient(bool withKey = true, Caller? caller = null, bool withToken = true)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
         if (withKey)
         {
             client.DefaultRequestHeaders.Add(KeyHeader, FunctionKey);
         }
+        if (withToken)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", IssueToken(caller ?? LocalAdmin));
+        }
         return client;
     }
 
-    private static async Task ServeAsync(HttpContext context, FunctionAppLayout layout, string functionKey, HttpClient handler)
+    private static async Task ServeAsync(HttpContext context, FunctionAppLayout layout, string functionKey,
+        System.Collections.Concurrent.ConcurrentDictionary<string, Caller> tokens, HttpClient handler)
     {
         var path = context.Request.Path.Value ?? "/";
         var prefix = "/" + layout.RoutePrefix + "/";
@@ -70,10 +97,32 @@ public sealed class FrontDoor : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status404NotFound; // the host serves only what function.json declares
             return;
         }
-        if (!string.Equals(function.AuthLevel, "anonymous", StringComparison.OrdinalIgnoreCase) && !HasKey(context.Request, functionKey))
+        foreach (var header in PrincipalHeaders)
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            return;
+            context.Request.Headers.Remove(header); // only the platform sets these
+        }
+        var anonymous = string.Equals(function.AuthLevel, "anonymous", StringComparison.OrdinalIgnoreCase);
+        if (!anonymous)
+        {
+            // App Service Authentication runs first: no valid token, 401 (unauthenticatedClientAction Return401).
+            var authorization = context.Request.Headers.Authorization.ToString();
+            if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || !tokens.TryGetValue(authorization["Bearer ".Length..].Trim(), out var caller))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                return;
+            }
+            context.Request.Headers[Caller.PrincipalHeader] = caller.ToPrincipalHeader();
+            context.Request.Headers[Caller.NameHeader] = caller.Name;
+            if (caller.Id is not null)
+            {
+                context.Request.Headers[Caller.IdHeader] = caller.Id;
+            }
+            if (!HasKey(context.Request, functionKey))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return;
+            }
         }
         await ProxyAsync(context, handler);
     }

@@ -40,6 +40,17 @@ public sealed class HandlerProcess : IAsyncDisposable
     }
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>
+    /// A client for the handler's API routes as the platform calls them after authenticating the caller:
+    /// with the forwarded principal of <see cref="FrontDoor.LocalAdmin"/> (for benchmarks, which measure the handler alone).
+    /// </summary>
+    public HttpClient CreateApiClient(TimeSpan timeout)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout };
+        client.DefaultRequestHeaders.Add(AuditExport.Hosting.Caller.PrincipalHeader, FrontDoor.LocalAdmin.ToPrincipalHeader());
+        return client;
+    }
     public string Output { get { lock (_output) { return _output.ToString(); } } }
 
     public static string HandlerAssemblyPath()

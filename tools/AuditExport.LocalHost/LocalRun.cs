@@ -100,14 +100,20 @@ public static class LocalRun
         Console.WriteLine();
         Console.WriteLine("Serving until Ctrl-C. Emulators, handler and front door stay up.");
         Console.WriteLine($"  API base URL : {api}");
+        var token = frontDoor.IssueToken(FrontDoor.LocalAdmin);
+        var reader = frontDoor.IssueToken(new AuditExport.Hosting.Caller("local-reader@localhost", null, new HashSet<string> { AuditExport.Hosting.ApiRoles.Reader }, "aad"));
         Console.WriteLine($"  function key : {frontDoor.FunctionKey}   (header x-functions-key, or ?code=)");
+        Console.WriteLine($"  bearer token : {token}   (stands in for an Entra ID token with the roles AuditExport.Admin and AuditExport.Reader)");
+        Console.WriteLine($"  reader token : {reader}   (AuditExport.Reader only)");
         Console.WriteLine($"  handler      : {handler.BaseAddress} (invocations: POST /IngestAuditEvents, /ExportEvery2Hours, ...)");
         Console.WriteLine();
         Console.WriteLine($"  curl -s {api}/health");
-        Console.WriteLine($"  curl -s -H 'x-functions-key: {frontDoor.FunctionKey}' {api}/export-configurations");
-        Console.WriteLine($"  curl -s -H 'x-functions-key: {frontDoor.FunctionKey}' {api}/export-configurations/{configurationId}/jobs");
-        Console.WriteLine($"  curl -s -X POST -H 'x-functions-key: {frontDoor.FunctionKey}' {api}/export-configurations/{configurationId}/export");
-        Console.WriteLine($"  curl -s -H 'x-functions-key: {frontDoor.FunctionKey}' {api}/openapi.json");
+        var headers = $"-H 'x-functions-key: {frontDoor.FunctionKey}' -H 'Authorization: Bearer {token}'";
+        Console.WriteLine($"  curl -s {headers} {api}/export-configurations");
+        Console.WriteLine($"  curl -s {headers} {api}/export-configurations/{configurationId}/jobs");
+        Console.WriteLine($"  curl -s -X POST {headers} {api}/export-configurations/{configurationId}/export");
+        Console.WriteLine($"  curl -s {headers} '{api}/configuration-changes?configurationId={configurationId}'");
+        Console.WriteLine($"  curl -s {headers} {api}/openapi.json");
         var stopped = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -1,4 +1,5 @@
 using AuditExport.Destinations;
+using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Configurations;
 
@@ -17,27 +18,46 @@ public sealed class ExportConfigurationService(
     ExportConfigurationStore store,
     SecretProtector secrets,
     ConnectionTester tester,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<ExportConfigurationService> logger)
 {
     private const int MaxAttemptsWithoutIfMatch = 30;
 
-    public async Task<ExportConfiguration> CreateAsync(ConfigurationInput input, CancellationToken cancellationToken)
+    public async Task<ExportConfiguration> CreateAsync(ConfigurationInput input, ChangedBy by, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid();
         var now = clock.GetUtcNow();
         var status = await tester.TestAsync(id, input.Destination, input.Secret, cancellationToken);
         var configuration = new ExportConfiguration(id, input.Interval, input.Enabled ?? true, input.Destination,
             Protect(id, input.Destination, input.Secret), status, now, now, StartFrom: input.StartFrom);
-        return await store.InsertAsync(configuration, cancellationToken);
+        var change = ConfigurationChange.Of("create", null, configuration, by, now);
+        var created = await store.InsertAsync(configuration, change, cancellationToken);
+        Audited(change);
+        return created;
     }
+
+    public Task<List<ConfigurationChange>> ChangesAsync(Guid? id, int top, CancellationToken cancellationToken) => store.ChangesAsync(id, top, cancellationToken);
+
+    /// <summary>Records an action that does not change the configuration itself (export-now).</summary>
+    public async Task RecordActionAsync(ExportConfiguration configuration, string action, ChangedBy by, CancellationToken cancellationToken)
+    {
+        var change = ConfigurationChange.Of(action, configuration, configuration, by, clock.GetUtcNow());
+        await store.AppendChangeAsync(change, cancellationToken);
+        Audited(change);
+    }
+
+    /// <summary>Every audited change is also a structured log event (never a secret: see <see cref="ConfigurationChange.Diff"/>).</summary>
+    private void Audited(ConfigurationChange change) =>
+        logger.LogInformation("Configuration change: {Action} of {ConfigurationId} by {Caller} ({CallerId}, {AuthType}); changed {Changes}",
+            change.Action, change.ConfigurationId, change.By.Name, change.By.Id, change.By.AuthType, System.Text.Json.JsonSerializer.Serialize(change.Changes));
 
     public Task<ExportConfiguration?> GetAsync(Guid id, CancellationToken cancellationToken) => store.GetAsync(id, cancellationToken);
 
     public Task<List<ExportConfiguration>> ListAsync(CancellationToken cancellationToken) => store.ListAsync(cancellationToken);
 
     /// <summary>Replaces the settings; a secret left out keeps the stored one. The type cannot change.</summary>
-    public Task<(ConfigurationOutcome, ExportConfiguration?)> UpdateAsync(Guid id, string? ifMatch, ConfigurationInput input, CancellationToken cancellationToken) =>
-        ChangeAsync(id, ifMatch, async current =>
+    public Task<(ConfigurationOutcome, ExportConfiguration?)> UpdateAsync(Guid id, string? ifMatch, ConfigurationInput input, ChangedBy by, CancellationToken cancellationToken) =>
+        ChangeAsync(id, ifMatch, "update", by, async current =>
         {
             var status = await TestAsync(id, input.Destination, () => input.Secret ?? secrets.SecretOf(current), cancellationToken);
             return current with
@@ -50,20 +70,20 @@ public sealed class ExportConfigurationService(
             };
         }, cancellationToken);
 
-    public Task<(ConfigurationOutcome, ExportConfiguration?)> SetEnabledAsync(Guid id, string? ifMatch, bool enabled, CancellationToken cancellationToken) =>
-        ChangeAsync(id, ifMatch, current => Task.FromResult(current with { Enabled = enabled }), cancellationToken);
+    public Task<(ConfigurationOutcome, ExportConfiguration?)> SetEnabledAsync(Guid id, string? ifMatch, bool enabled, ChangedBy by, CancellationToken cancellationToken) =>
+        ChangeAsync(id, ifMatch, enabled ? "enable" : "disable", by, current => Task.FromResult(current with { Enabled = enabled }), cancellationToken);
 
-    public Task<(ConfigurationOutcome, ExportConfiguration?)> TestConnectionAsync(Guid id, CancellationToken cancellationToken) =>
-        ChangeAsync(id, null, async current => current with
+    public Task<(ConfigurationOutcome, ExportConfiguration?)> TestConnectionAsync(Guid id, ChangedBy by, CancellationToken cancellationToken) =>
+        ChangeAsync(id, null, "test-connection", by, async current => current with
         {
             ConnectionStatus = await TestAsync(id, current.Destination, () => secrets.SecretOf(current), cancellationToken),
         }, cancellationToken);
 
     /// <summary>An export found the destination (in)accessible: the configuration's status says so.</summary>
     public Task RecordConnectionStatusAsync(Guid id, string status, CancellationToken cancellationToken) =>
-        ChangeAsync(id, null, current => Task.FromResult(current with { ConnectionStatus = status }), cancellationToken);
+        ChangeAsync(id, null, null, null, current => Task.FromResult(current with { ConnectionStatus = status }), cancellationToken);
 
-    public async Task<ConfigurationOutcome> DeleteAsync(Guid id, string? ifMatch, CancellationToken cancellationToken)
+    public async Task<ConfigurationOutcome> DeleteAsync(Guid id, string? ifMatch, ChangedBy by, CancellationToken cancellationToken)
     {
         var current = await store.GetAsync(id, cancellationToken);
         if (current is null)
@@ -76,21 +96,24 @@ public sealed class ExportConfigurationService(
         }
         try
         {
-            await store.DeleteAsync(current, cancellationToken);
+            var change = ConfigurationChange.Of("delete", current, null, by, clock.GetUtcNow());
+            await store.DeleteAsync(current, change, cancellationToken);
+            Audited(change);
             return ConfigurationOutcome.Done;
         }
         catch (ExportConfigurationStore.ConflictException)
         {
-            return ifMatch is null ? await DeleteAsync(id, null, cancellationToken) : ConfigurationOutcome.PreconditionFailed;
+            return ifMatch is null ? await DeleteAsync(id, null, by, cancellationToken) : ConfigurationOutcome.PreconditionFailed;
         }
     }
 
     /// <summary>
     /// Read, change, write back conditionally. With If-Match, a concurrent change fails the request (412);
-    /// without it, the change is applied again to the newer version.
+    /// without it, the change is applied again to the newer version. With an action and a caller, the change is
+    /// recorded in the same write; the exporter's own status updates are not audited.
     /// </summary>
     private async Task<(ConfigurationOutcome, ExportConfiguration?)> ChangeAsync(
-        Guid id, string? ifMatch, Func<ExportConfiguration, Task<ExportConfiguration>> change, CancellationToken cancellationToken)
+        Guid id, string? ifMatch, string? action, ChangedBy? by, Func<ExportConfiguration, Task<ExportConfiguration>> change, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -104,9 +127,15 @@ public sealed class ExportConfigurationService(
                 return (ConfigurationOutcome.PreconditionFailed, current);
             }
             var changed = await change(current) with { UpdatedAt = clock.GetUtcNow() };
+            var record = action is null || by is null ? null : ConfigurationChange.Of(action, current, changed, by, changed.UpdatedAt);
             try
             {
-                return (ConfigurationOutcome.Done, await store.ReplaceAsync(changed, cancellationToken));
+                var stored = await store.ReplaceAsync(changed, record, cancellationToken);
+                if (record is not null)
+                {
+                    Audited(record);
+                }
+                return (ConfigurationOutcome.Done, stored);
             }
             catch (ExportConfigurationStore.ConflictException) when (ifMatch is null && attempt < MaxAttemptsWithoutIfMatch)
             {

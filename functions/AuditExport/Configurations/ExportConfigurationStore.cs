@@ -5,8 +5,10 @@ using Azure.Data.Tables;
 namespace AuditExport.Configurations;
 
 /// <summary>
-/// Export configurations in one table partition (a few hundred rows at most). Writes are conditional on
-/// the row's ETag, so concurrent updates cannot silently overwrite each other.
+/// Export configurations in one table partition (a few hundred rows at most), with their audited changes
+/// (<see cref="ConfigurationChange"/>) in the same partition: every write of a configuration and its change record
+/// is one transaction. Writes are conditional on the row's ETag, so concurrent updates cannot silently overwrite
+/// each other.
 /// </summary>
 public sealed class ExportConfigurationStore(TableServiceClient tables, string tableName)
 {
@@ -26,56 +28,90 @@ public sealed class ExportConfigurationStore(TableServiceClient tables, string t
     public async Task<List<ExportConfiguration>> ListAsync(CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var all = await _rows.QueryAsync<TableEntity>(e => e.PartitionKey == PartitionKey, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+        var all = await _rows.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey} and RowKey lt {ConfigurationChange.RowKeyPrefix}"),
+            cancellationToken: cancellationToken).ToListAsync(cancellationToken);
         return all.Select(FromEntity).OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).ToList();
     }
 
-    public async Task<ExportConfiguration> InsertAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
+    /// <summary>Audited changes, newest first: of one configuration (deleted ones too), or of all.</summary>
+    public async Task<List<ConfigurationChange>> ChangesAsync(Guid? configurationId, int top, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var filter = configurationId is { } id
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey} and RowKey ge {ConfigurationChange.RowKeyPrefix} and ConfigurationId eq {id.ToString()}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey} and RowKey ge {ConfigurationChange.RowKeyPrefix}");
+        var changes = new List<ConfigurationChange>();
+        await foreach (var row in _rows.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            changes.Add(ConfigurationChange.FromEntity(row));
+            if (changes.Count == top)
+            {
+                break;
+            }
+        }
+        return changes;
+    }
+
+    /// <summary>A change record on its own (an action that does not write the configuration, such as export-now).</summary>
+    public async Task AppendChangeAsync(ConfigurationChange change, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        await _rows.AddEntityAsync(change.ToEntity(PartitionKey), cancellationToken);
+    }
+
+    public async Task<ExportConfiguration> InsertAsync(ExportConfiguration configuration, ConfigurationChange change, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
         try
         {
-            var response = await _rows.AddEntityAsync(ToEntity(configuration), cancellationToken);
-            return configuration with { ETag = response.Headers.ETag?.ToString() };
+            var responses = await _rows.SubmitTransactionAsync(
+                [new TableTransactionAction(TableTransactionActionType.Add, ToEntity(configuration)), new TableTransactionAction(TableTransactionActionType.Add, change.ToEntity(PartitionKey))],
+                cancellationToken);
+            return configuration with { ETag = responses.Value[0].Headers.ETag?.ToString() };
         }
-        catch (RequestFailedException e) when (e.Status == 409)
+        catch (TableTransactionFailedException e) when (e.Status == 409)
         {
             // The id is new, so the row can only be this insert's own, committed before its answer was lost.
             return await GetAsync(configuration.Id, cancellationToken) ?? throw new InvalidOperationException($"Configuration {configuration.Id} conflicted but cannot be read.", e);
         }
     }
 
-    /// <summary>Replaces the row only if it still has <paramref name="configuration"/>'s ETag.</summary>
-    public async Task<ExportConfiguration> ReplaceAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
+    /// <summary>Replaces the row only if it still has <paramref name="configuration"/>'s ETag; with its change record when there is one.</summary>
+    public async Task<ExportConfiguration> ReplaceAsync(ExportConfiguration configuration, ConfigurationChange? change, CancellationToken cancellationToken)
     {
         var etag = new ETag(configuration.ETag ?? throw new ArgumentException("Replacing needs the ETag that was read."));
         try
         {
-            var response = await _rows.UpdateEntityAsync(ToEntity(configuration), etag, TableUpdateMode.Replace, cancellationToken);
-            return configuration with { ETag = response.Headers.ETag?.ToString() };
+            var responses = await SubmitAsync(new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(configuration), etag), change, cancellationToken);
+            return configuration with { ETag = responses[0].Headers.ETag?.ToString() };
         }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
         {
             throw new ConflictException();
         }
     }
 
-    public async Task DeleteAsync(ExportConfiguration configuration, CancellationToken cancellationToken)
+    public async Task DeleteAsync(ExportConfiguration configuration, ConfigurationChange change, CancellationToken cancellationToken)
     {
         var etag = new ETag(configuration.ETag ?? throw new ArgumentException("Deleting needs the ETag that was read."));
         try
         {
-            // The SDK answers a missing row without throwing; for a conditional delete that is a conflict too.
-            var response = await _rows.DeleteEntityAsync(PartitionKey, configuration.Id.ToString(), etag, cancellationToken);
-            if (response.Status == 404)
-            {
-                throw new ConflictException();
-            }
+            await SubmitAsync(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionKey, configuration.Id.ToString()), etag), change, cancellationToken);
         }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
         {
             throw new ConflictException();
         }
+    }
+
+    private async Task<IReadOnlyList<Response>> SubmitAsync(TableTransactionAction write, ConfigurationChange? change, CancellationToken cancellationToken)
+    {
+        var actions = new List<TableTransactionAction> { write };
+        if (change is not null)
+        {
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, change.ToEntity(PartitionKey)));
+        }
+        return (await _rows.SubmitTransactionAsync(actions, cancellationToken)).Value;
     }
 
     private Task EnsureTableAsync(CancellationToken cancellationToken) => _table.EnsureAsync(cancellationToken);

@@ -36,6 +36,29 @@ public static class ExportConfigurationEndpoints
         group.MapPost("/{id:guid}/test-connection", TestConnectionAsync).WithName("TestExportConfigurationConnection");
         group.MapPost("/{id:guid}/export", ExportNowAsync).WithName("ExportNow").WithSummary("Run an export job now; answers the job");
         group.MapGet("/{id:guid}/jobs", JobsAsync).WithName("ListExportJobs").WithSummary("Recent export jobs, newest first");
+        app.MapGet("/api/configuration-changes", ChangesAsync).WithTags("Export configurations").WithName("ListConfigurationChanges")
+            .WithSummary("Audited changes (who, when, what changed; never a secret), newest first; ?configurationId= for one configuration, deleted ones included");
+    }
+
+    private const int MaxChanges = 1000;
+
+    private static async Task<IResult> ChangesAsync(Guid? configurationId, int? top, ExportConfigurationService service, CancellationToken cancellationToken)
+    {
+        if (top is < 1 or > MaxChanges)
+        {
+            return Results.Problem(title: "top is out of range.", detail: $"top must be 1 to {MaxChanges}.", statusCode: StatusCodes.Status400BadRequest);
+        }
+        var changes = await service.ChangesAsync(configurationId, top ?? 100, cancellationToken);
+        return Results.Json(changes.Select(c => new
+        {
+            c.ConfigurationId, c.At, c.Action, caller = c.By.Name, callerId = c.By.Id, authType = c.By.AuthType, c.Changes,
+        }), ApiJson.Options);
+    }
+
+    private static ChangedBy By(HttpContext context)
+    {
+        var caller = ApiAuthorization.CallerOf(context);
+        return new ChangedBy(caller.Name, caller.Id, caller.AuthType);
     }
 
     private static async Task<IResult> CreateAsync(DestinationType type, HttpRequest request, ExportConfigurationService service, ConfigurationRequestReader reader, CancellationToken cancellationToken)
@@ -45,7 +68,7 @@ public static class ExportConfigurationEndpoints
         {
             return problem;
         }
-        var created = await service.CreateAsync(input!, cancellationToken);
+        var created = await service.CreateAsync(input!, By(request.HttpContext), cancellationToken);
         return await AnswerAsync(created, request.HttpContext, StatusCodes.Status201Created);
     }
 
@@ -74,25 +97,25 @@ public static class ExportConfigurationEndpoints
         {
             return problem;
         }
-        var (outcome, updated) = await service.UpdateAsync(id, IfMatch(request), input!, cancellationToken);
+        var (outcome, updated) = await service.UpdateAsync(id, IfMatch(request), input!, By(request.HttpContext), cancellationToken);
         return await AnswerAsync(outcome, updated, id, request.HttpContext);
     }
 
     private static async Task<IResult> SetEnabledAsync(Guid id, bool enabled, HttpRequest request, ExportConfigurationService service, CancellationToken cancellationToken)
     {
-        var (outcome, configuration) = await service.SetEnabledAsync(id, IfMatch(request), enabled, cancellationToken);
+        var (outcome, configuration) = await service.SetEnabledAsync(id, IfMatch(request), enabled, By(request.HttpContext), cancellationToken);
         return await AnswerAsync(outcome, configuration, id, request.HttpContext);
     }
 
     private static async Task<IResult> TestConnectionAsync(Guid id, HttpContext context, ExportConfigurationService service, CancellationToken cancellationToken)
     {
-        var (outcome, configuration) = await service.TestConnectionAsync(id, cancellationToken);
+        var (outcome, configuration) = await service.TestConnectionAsync(id, By(context), cancellationToken);
         return await AnswerAsync(outcome, configuration, id, context);
     }
 
     private static async Task<IResult> DeleteAsync(Guid id, HttpRequest request, ExportConfigurationService service, ExportStores stores, CancellationToken cancellationToken)
     {
-        var outcome = await service.DeleteAsync(id, IfMatch(request), cancellationToken);
+        var outcome = await service.DeleteAsync(id, IfMatch(request), By(request.HttpContext), cancellationToken);
         if (outcome == ConfigurationOutcome.Done)
         {
             await stores.DeleteStateAsync(id, cancellationToken); // its jobs stay, as a record of what was exported
@@ -105,7 +128,7 @@ public static class ExportConfigurationEndpoints
         };
     }
 
-    private static async Task<IResult> ExportNowAsync(Guid id, ExportConfigurationService service, ExportJobRunner runner, CancellationToken cancellationToken)
+    private static async Task<IResult> ExportNowAsync(Guid id, HttpContext context, ExportConfigurationService service, ExportJobRunner runner, CancellationToken cancellationToken)
     {
         var configuration = await service.GetAsync(id, cancellationToken);
         if (configuration is null)
@@ -116,6 +139,7 @@ public static class ExportConfigurationEndpoints
         {
             return Results.Problem(title: "The configuration is disabled.", detail: "Enable it before exporting.", statusCode: StatusCodes.Status409Conflict);
         }
+        await service.RecordActionAsync(configuration, "export-now", By(context), cancellationToken);
         var result = await runner.RunAsync(configuration, "manual", cancellationToken);
         return result.Outcome switch
         {

@@ -46,9 +46,11 @@ public static class HandlerApp
         AddServices(builder.Services, builder.Configuration);
         configure?.Invoke(builder);
 
+        var requireEntraId = ApiAuthorization.RequiresEntraId(builder.Configuration);
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        ApiAuthorization.Use(app, requireEntraId);
         app.MapOpenApi("/api/openapi.json");
         ExportConfigurationEndpoints.Map(app);
         ExportTimerFunctions.Map(app);

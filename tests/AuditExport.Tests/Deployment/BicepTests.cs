@@ -29,6 +29,7 @@ public sealed partial class BicepTests
     private static readonly Dictionary<string, string> PlaceholderSecrets = new()
     {
         ["SECRET_PROTECTION_KEYS"] = "k1:" + Convert.ToBase64String(new byte[32]),
+        ["API_CLIENT_ID"] = "11111111-2222-3333-4444-555555555555",
     };
 
     [Fact]
@@ -70,6 +71,7 @@ public sealed partial class BicepTests
         int Int(string name) => parameters.GetProperty(name).GetProperty("value").GetInt32();
 
         Assert.Equal(PlaceholderSecrets["SECRET_PROTECTION_KEYS"], parameters.GetProperty("secretProtectionKeys").GetProperty("value").GetString());
+        Assert.Equal(PlaceholderSecrets["API_CLIENT_ID"], parameters.GetProperty("apiClientId").GetProperty("value").GetString());
         Assert.Equal("", parameters.GetProperty("awsAccessKeyId").GetProperty("value").GetString()); // unset optional secrets stay empty
         Assert.InRange(Int("maximumInstanceCount"), 40, 1000);
         Assert.True(Int("eventHubMaximumThroughputUnits") >= Int("eventHubThroughputUnits"));
@@ -82,6 +84,27 @@ public sealed partial class BicepTests
         var result = BicepCli.Run(new Dictionary<string, string>(), "build-params", Path.Combine(CompiledTemplate.Folder, "environments", "dev.bicepparam"), "--stdout");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("SECRET_PROTECTION_KEYS", result.Errors);
+    }
+
+    [Fact]
+    public void Entra_id_authentication_guards_every_route_but_the_anonymous_ones_and_the_handler_is_told_to_enforce_roles()
+    {
+        var auth = CompiledTemplate.Single("Microsoft.Web/sites/config");
+        Assert.EndsWith("'authsettingsV2')]", auth.GetProperty("name").GetString());
+        var properties = auth.GetProperty("properties");
+        Assert.True(properties.GetProperty("platform").GetProperty("enabled").GetBoolean());
+        var validation = properties.GetProperty("globalValidation");
+        Assert.True(validation.GetProperty("requireAuthentication").GetBoolean());
+        Assert.Equal("Return401", validation.GetProperty("unauthenticatedClientAction").GetString());
+        var anonymous = AuditExport.LocalHost.FunctionAppLayout.Read().Http
+            .Where(f => string.Equals(f.AuthLevel, "anonymous", StringComparison.OrdinalIgnoreCase)).Select(f => "/api/" + f.Route).Order();
+        Assert.Equal(anonymous, validation.GetProperty("excludedPaths").EnumerateArray().Select(p => p.GetString()!).Order());
+        var aad = properties.GetProperty("identityProviders").GetProperty("azureActiveDirectory");
+        Assert.True(aad.GetProperty("enabled").GetBoolean());
+        Assert.Equal("[parameters('apiClientId')]", aad.GetProperty("registration").GetProperty("clientId").GetString());
+        Assert.Contains("/v2.0", aad.GetProperty("registration").GetProperty("openIdIssuer").GetString());
+        Assert.Contains("[format('api://{0}', parameters('apiClientId'))]", aad.GetProperty("validation").GetProperty("allowedAudiences").EnumerateArray().Select(a => a.GetString()));
+        Assert.Contains(CompiledTemplate.AppSettings(), s => s.Name == AuditExport.Hosting.ApiAuthorization.SettingName && s.Value == AuditExport.Hosting.ApiAuthorization.EntraId);
     }
 
     [Fact]
