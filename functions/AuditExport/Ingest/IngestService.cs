@@ -146,7 +146,7 @@ public sealed class IngestService(
             var previousPartitionKey = AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, group.Key);
             for (var attempt = 1; ; attempt++)
             {
-                var stored = await FindStoredIdsAsync(group.ToList(), partitionKey, checkPreviousMonth ? previousPartitionKey : null, cancellationToken);
+                var stored = await FindStoredEventsAsync(group.ToList(), partitionKey, checkPreviousMonth ? previousPartitionKey : null, cancellationToken);
                 var fresh = group.Where(e => !stored.Contains(e)).ToList();
                 var tooLarge = new List<RejectedInput>();
                 var segments = Pack(fresh, tooLarge, MaxEventsPerSegmentById);
@@ -251,7 +251,7 @@ public sealed class IngestService(
     }
 
     /// <summary>The events whose exact bytes are already stored under their id (this month, or last month near its end).</summary>
-    private async Task<HashSet<AuditEvent>> FindStoredIdsAsync(List<AuditEvent> events, string partitionKey, string? previousPartitionKey, CancellationToken cancellationToken)
+    private async Task<HashSet<AuditEvent>> FindStoredEventsAsync(List<AuditEvent> events, string partitionKey, string? previousPartitionKey, CancellationToken cancellationToken)
     {
         var stored = new HashSet<AuditEvent>();
         await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (e, ct) =>
