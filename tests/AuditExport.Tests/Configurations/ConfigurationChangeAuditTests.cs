@@ -70,7 +70,7 @@ public sealed class ConfigurationChangeAuditTests(EmulatorsFixture emulators)
         var one = await bench.Http.GetFromJsonAsync<JsonElement>("/api/configuration-changes?top=1");
         using var tooMany = await bench.Http.GetAsync("/api/configuration-changes?top=100000");
 
-        Assert.Equal([first, second], all.EnumerateArray().Select(c => c.GetProperty("configurationId").GetString()).Order());
+        Assert.Equal(new[] { first, second }.Order(), all.EnumerateArray().Select(c => c.GetProperty("configurationId").GetString()).Order());
         Assert.Single(one.EnumerateArray());
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
     }
