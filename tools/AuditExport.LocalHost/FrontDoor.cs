@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using AuditExport.Hosting;
@@ -24,9 +25,9 @@ public sealed class FrontDoor : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly HttpClient _handler;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Caller> _tokens;
+    private readonly ConcurrentDictionary<string, Caller> _tokens;
 
-    private FrontDoor(WebApplication app, HttpClient handler, Uri baseAddress, string functionKey, System.Collections.Concurrent.ConcurrentDictionary<string, Caller> tokens)
+    private FrontDoor(WebApplication app, HttpClient handler, Uri baseAddress, string functionKey, ConcurrentDictionary<string, Caller> tokens)
     {
         _app = app;
         _handler = handler;
@@ -63,7 +64,7 @@ public sealed class FrontDoor : IAsyncDisposable
             BaseAddress = handlerBaseAddress, Timeout = TimeSpan.FromMinutes(10),
         };
         var key = functionKey;
-        var tokens = new System.Collections.Concurrent.ConcurrentDictionary<string, Caller>();
+        var tokens = new ConcurrentDictionary<string, Caller>();
         var (app, endpoint) = await LoopbackServer.StartAsync(app => app.Run(context => ServeAsync(context, layout, key, tokens, handler)));
         return new FrontDoor(app, handler, endpoint, functionKey, tokens);
     }
@@ -85,7 +86,7 @@ public sealed class FrontDoor : IAsyncDisposable
     }
 
     private static async Task ServeAsync(HttpContext context, FunctionAppLayout layout, string functionKey,
-        System.Collections.Concurrent.ConcurrentDictionary<string, Caller> tokens, HttpClient handler)
+        ConcurrentDictionary<string, Caller> tokens, HttpClient handler)
     {
         var path = context.Request.Path.Value ?? "/";
         var prefix = "/" + layout.RoutePrefix + "/";

@@ -31,11 +31,15 @@ public sealed record ConfigurationChange(Guid ConfigurationId, DateTimeOffset At
     {
         var a = Fields(before);
         var b = Fields(after);
-        return a.Keys.Union(b.Keys).Order(StringComparer.Ordinal)
+        var changes = a.Keys.Union(b.Keys)
             .Select(field => new FieldChange(field, a.GetValueOrDefault(field), b.GetValueOrDefault(field)))
-            .Where(c => c.From != c.To || (c.Field == Secret && before is not null && after is not null && before.ProtectedSecret != after.ProtectedSecret))
-            .Select(c => c.Field == Secret && c.From is not null && c.To is not null ? c with { To = "(replaced)" } : c)
+            .Where(c => c.From != c.To)
             .ToList();
+        if (before?.ProtectedSecret is { } old && after?.ProtectedSecret is { } current && old != current)
+        {
+            changes.Add(new FieldChange(Secret, "(set)", "(replaced)")); // both read "(set)": only the ciphertext tells
+        }
+        return changes.OrderBy(c => c.Field, StringComparer.Ordinal).ToList();
     }
 
     private static Dictionary<string, string?> Fields(ExportConfiguration? c)

@@ -88,7 +88,7 @@ public static partial class DestinationRules
         {
             return "must grant create (c) and write (w) permissions";
         }
-        if (SasExpiry(query) is not { } expiry)
+        if (Expiry(fields) is not { } expiry)
         {
             return "has an expiry (se) that is not a date";
         }
@@ -96,8 +96,10 @@ public static partial class DestinationRules
     }
 
     /// <summary>The expiry (se) of a SAS query string, or null when it has none that parses.</summary>
-    public static DateTimeOffset? SasExpiry(string sas) =>
-        SasFields(sas.TrimStart('?')).TryGetValue("se", out var se)
+    public static DateTimeOffset? SasExpiry(string sas) => Expiry(SasFields(sas.TrimStart('?')));
+
+    private static DateTimeOffset? Expiry(Dictionary<string, string> fields) =>
+        fields.TryGetValue("se", out var se)
         && DateTimeOffset.TryParse(se, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var expiry)
             ? expiry
             : null;

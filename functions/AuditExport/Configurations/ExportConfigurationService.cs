@@ -27,7 +27,7 @@ public sealed class ExportConfigurationService(
     {
         var id = Guid.NewGuid();
         var now = clock.GetUtcNow();
-        var status = await tester.TestAsync(id, input.Destination, input.Secret, cancellationToken);
+        var status = await tester.TestAsync(id, input.Destination, () => input.Secret, cancellationToken);
         var configuration = new ExportConfiguration(id, input.Interval, input.Enabled ?? true, input.Destination,
             Protect(id, input.Destination, input.Secret), status, now, now, StartFrom: input.StartFrom);
         var change = ConfigurationChange.Of("create", null, configuration, by, now);
@@ -59,7 +59,7 @@ public sealed class ExportConfigurationService(
     public Task<(ConfigurationOutcome, ExportConfiguration?)> UpdateAsync(Guid id, string? ifMatch, ConfigurationInput input, ChangedBy by, CancellationToken cancellationToken) =>
         ChangeAsync(id, ifMatch, "update", by, async current =>
         {
-            var status = await TestAsync(id, input.Destination, () => input.Secret ?? secrets.SecretOf(current), cancellationToken);
+            var status = await tester.TestAsync(id, input.Destination, () => input.Secret ?? secrets.SecretOf(current), cancellationToken);
             return current with
             {
                 Interval = input.Interval,
@@ -76,7 +76,7 @@ public sealed class ExportConfigurationService(
     public Task<(ConfigurationOutcome, ExportConfiguration?)> TestConnectionAsync(Guid id, ChangedBy by, CancellationToken cancellationToken) =>
         ChangeAsync(id, null, "test-connection", by, async current => current with
         {
-            ConnectionStatus = await TestAsync(id, current.Destination, () => secrets.SecretOf(current), cancellationToken),
+            ConnectionStatus = await tester.TestAsync(id, current.Destination, () => secrets.SecretOf(current), cancellationToken),
         }, cancellationToken);
 
     /// <summary>An export found the destination (in)accessible: the configuration's status says so.</summary>
@@ -153,19 +153,4 @@ public sealed class ExportConfigurationService(
 
     private string? Protect(Guid id, DestinationSettings destination, string? secret) =>
         secret is null || destination.SecretField is null ? null : secrets.Protect(secret, SecretProtector.Context(id, destination.SecretField));
-
-    /// <summary>Tests with the secret, or answers why the stored one cannot be used (a status, like any other failure to connect).</summary>
-    private async Task<string> TestAsync(Guid id, DestinationSettings destination, Func<string?> secret, CancellationToken cancellationToken)
-    {
-        string? clear;
-        try
-        {
-            clear = secret();
-        }
-        catch (UnreadableSecretException e)
-        {
-            return $"Error testing access to {destination.Describe()} - {e.Message}";
-        }
-        return await tester.TestAsync(id, destination, clear, cancellationToken);
-    }
 }

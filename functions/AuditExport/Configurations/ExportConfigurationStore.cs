@@ -64,10 +64,8 @@ public sealed class ExportConfigurationStore(TableServiceClient tables, string t
         await EnsureTableAsync(cancellationToken);
         try
         {
-            var responses = await _rows.SubmitTransactionAsync(
-                [new TableTransactionAction(TableTransactionActionType.Add, ToEntity(configuration)), new TableTransactionAction(TableTransactionActionType.Add, change.ToEntity(PartitionKey))],
-                cancellationToken);
-            return configuration with { ETag = responses.Value[0].Headers.ETag?.ToString() };
+            var responses = await SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, ToEntity(configuration)), change, cancellationToken);
+            return configuration with { ETag = responses[0].Headers.ETag?.ToString() };
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
         {

@@ -1,8 +1,6 @@
 using System.Text.Json;
-using Amazon.Runtime;
 using Amazon.S3.Model;
 using AuditExport.Configurations;
-using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging;
@@ -18,7 +16,8 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
 {
     public const string ProbeObjectName = "audit-export-connection-test.json";
 
-    public async Task<string> TestAsync(Guid configurationId, DestinationSettings destination, string? secret, CancellationToken cancellationToken)
+    /// <param name="secret">Read inside the test, so a stored secret that cannot be decrypted is answered as a status too.</param>
+    public async Task<string> TestAsync(Guid configurationId, DestinationSettings destination, Func<string?> secret, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(timeouts.Test);
@@ -30,10 +29,11 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
         });
         try
         {
-            await guard.CheckAsync(destination, secret, timeout.Token);
+            var clear = secret();
+            await guard.CheckAsync(destination, clear, timeout.Token);
             if (destination.IsS3)
             {
-                using var s3 = await s3Clients.CreateAsync(configurationId, destination, secret, timeout.Token);
+                using var s3 = await s3Clients.CreateAsync(configurationId, destination, clear, timeout.Token);
                 await s3.PutObjectAsync(new PutObjectRequest
                 {
                     BucketName = destination.Bucket,
@@ -45,7 +45,7 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
             }
             else
             {
-                var fileSystem = AdlsExportDestination.FileSystemClient(destination, secret, timeouts.BlobOptions());
+                var fileSystem = AdlsExportDestination.FileSystemClient(destination, clear, timeouts.BlobOptions());
                 await fileSystem.GetBlockBlobClient(destination.ObjectName(ProbeObjectName)).UploadAsync(new MemoryStream(probe),
                     new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, timeout.Token);
             }
@@ -60,14 +60,9 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
     }
 
     /// <summary>The service's error code and message (see <see cref="RetryPolicy.Describe"/>), or that it did not answer in time.</summary>
-    private static string Reason(Exception e, TimeSpan limit) => e switch
-    {
-        RequestFailedException { Status: 0, InnerException: { } inner } => Reason(inner, limit), // no answer: the SDK wraps the network error
-        AggregateException { InnerExceptions.Count: > 0 } all => Reason(all.InnerExceptions[^1], limit), // Azure.Core's "Retry failed after n tries"
-        AmazonClientException { InnerException: { } inner } client when !S3ClientFactory.IsMissingOwnIdentity(client) => Reason(inner, limit),
-        OperationCanceledException or TimeoutException => $"no answer within {limit.TotalSeconds:0} seconds (tried {DestinationTimeouts.Attempts} times)",
-        _ => RetryPolicy.Describe(e),
-    };
+    private static string Reason(Exception e, TimeSpan limit) => RetryPolicy.Cause(e) is OperationCanceledException or TimeoutException
+        ? $"no answer within {limit.TotalSeconds:0} seconds (tried {DestinationTimeouts.Attempts} times)"
+        : RetryPolicy.Describe(e);
 
     /// <summary>Belt and braces: a SAS signature never survives into a status, whatever an exception said.</summary>
     private static string Redact(string reason)

@@ -59,25 +59,32 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
             || (aws.ErrorCode is not null && AccessErrors.Contains(aws.ErrorCode)),
         RequestFailedException storage => storage.Status is 401 or 403 || (storage.ErrorCode is not null && AccessErrors.Contains(storage.ErrorCode)),
         DestinationAccessException => true,
-        AmazonClientException missing => S3ClientFactory.IsMissingOwnIdentity(missing),
         _ => false,
     };
 
-    /// <summary>The service's own code and message; never a URI (a SAS signature would be in it).</summary>
-    public static string Describe(Exception e) => e switch
+    /// <summary>
+    /// The exception that says what happened: Azure.Core's "Retry failed after n tries" aggregate (its last try),
+    /// a storage call that got no response and an AWS client error are unwrapped to what they carry.
+    /// </summary>
+    public static Exception Cause(Exception e) => e switch
     {
-        DestinationAccessException or DestinationUnavailableException or Configurations.UnreadableSecretException => e.Message,
+        AggregateException { InnerExceptions.Count: > 0 } all => Cause(all.InnerExceptions[^1]),
+        RequestFailedException { Status: 0, InnerException: { } inner } => Cause(inner),
+        AmazonClientException { InnerException: { } inner } => Cause(inner),
+        _ => e,
+    };
+
+    /// <summary>The service's own code and message; never a URI (a SAS signature would be in it).</summary>
+    public static string Describe(Exception e) => Cause(e) switch
+    {
+        var ours when ours is DestinationAccessException or DestinationUnavailableException or Configurations.UnreadableSecretException => ours.Message,
         AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
         AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
-        RequestFailedException { Status: 0, InnerException: { } inner } => Describe(inner),
         // The SDK's message goes on with headers and the response body; its first line is the service's own sentence.
         RequestFailedException storage => $"{storage.ErrorCode ?? "HTTP " + storage.Status}: {storage.Message.Split('\n', 2)[0].Trim()}",
-        AggregateException { InnerExceptions.Count: > 0 } all => Describe(all.InnerExceptions[^1]),
         HttpRequestException { InnerException: System.Net.Sockets.SocketException socket } => $"cannot connect: {socket.SocketErrorCode}",
         HttpRequestException http => $"cannot connect: {http.HttpRequestError}",
-        AmazonClientException missing when S3ClientFactory.IsMissingOwnIdentity(missing) => S3ClientFactory.MissingOwnIdentityReason,
-        AmazonClientException { InnerException: { } inner } => Describe(inner),
-        _ => $"{e.GetType().Name}: {e.Message}",
+        var cause => $"{cause.GetType().Name}: {cause.Message}",
     };
 }
 

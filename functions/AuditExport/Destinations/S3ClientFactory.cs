@@ -26,10 +26,6 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
         "the exporter has no AWS identity of its own to call sts:AssumeRole with: set EXPORTER_AWS_ACCESS_KEY_ID and EXPORTER_AWS_SECRET_ACCESS_KEY " +
         "when deploying (app settings AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE for web identity federation";
 
-    /// <summary>The default credential chain found nothing (its own message suggests optional AWS SDK packages, which would not help).</summary>
-    public static bool IsMissingOwnIdentity(AmazonClientException e) =>
-        e.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal);
-
     public static string SessionName(Guid configurationId) => $"audit-export-{configurationId}";
 
     /// <summary>Forgets cached credentials (after an access error, or when the configuration changes).</summary>
@@ -97,7 +93,7 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
             using var chain = new Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver();
             credentials = await chain.ResolveIdentityAsync(config, cancellationToken);
         }
-        catch (AmazonClientException e) when (IsMissingOwnIdentity(e))
+        catch (AmazonClientException e) when (e.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
         {
             credentials = null;
         }

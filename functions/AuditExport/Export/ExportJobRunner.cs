@@ -154,7 +154,7 @@ public sealed class ExportJobRunner(
             {
                 return await StoppedByDeleteAsync(job);
             }
-            var reason = e is DestinationAccessException or DestinationUnavailableException or UnreadableSecretException ? e.Message : RetryPolicy.Describe(e);
+            var reason = RetryPolicy.Describe(e);
             job = job with { Status = ExportJobStatus.Failed, FailureReason = reason, FinishedAt = clock.GetUtcNow() };
             logger.LogError("Export of {Id} job {Job} failed (attempt {Attempt}); the watermark stays at {Watermark:O} and the next run redoes the same window: {Reason}",
                 configuration.Id, job.JobId, job.Attempts, job.WindowStart, reason);

@@ -21,8 +21,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var traceId = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
-        // Azure.Core reports retried failures as "Retry failed after n tries" around the last real one.
-        var cause = exception is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[^1] : exception;
+        var cause = RetryPolicy.Cause(exception);
         var (status, title, detail) = cause switch
         {
             RequestFailedException { Status: 401 or 403 } denied => (StatusCodes.Status503ServiceUnavailable, "The app cannot access its storage.",

@@ -38,13 +38,7 @@ public sealed class HealthProbe(TableServiceClient tables, BlobServiceClient blo
             }
             var checks = new Dictionary<string, Check>
             {
-                ["tableStorage"] = await RunAsync(async ct =>
-                {
-                    await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: ct).AsPages(pageSizeHint: 1).WithCancellation(ct))
-                    {
-                        break;
-                    }
-                }, cancellationToken),
+                ["tableStorage"] = await RunAsync(ct => tables.QueryAsync(maxPerPage: 1, cancellationToken: ct).FirstOrDefaultAsync(ct).AsTask(), cancellationToken),
                 ["blobStorage"] = await RunAsync(ct => blobs.GetBlobContainerClient(ingest.QuarantineContainer).ExistsAsync(ct), cancellationToken),
                 ["secretKeys"] = await RunAsync(_ =>
                 {

@@ -120,14 +120,7 @@ public sealed class ApiFailureTests(EmulatorsFixture emulators)
             settings = before.Settings;
         }
         var otherKey = "k9:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        await using var after = await ExportBench.StartAsync(emulators, s =>
-        {
-            foreach (var (key, value) in settings)
-            {
-                s[key] = value;
-            }
-            s["SecretProtectionKeys"] = otherKey;
-        });
+        await using var after = await ExportBench.RestartWithAsync(emulators, settings, "SecretProtectionKeys", otherKey);
 
         var (status, _, tested) = await SendAsync(after.Http, HttpMethod.Post, $"/api/export-configurations/{id}/test-connection");
 
@@ -147,7 +140,7 @@ public sealed class ApiFailureTests(EmulatorsFixture emulators)
         var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
         settings["SecretProtectionKeys"] = value;
 
-        var error = Assert.Throws<InvalidOperationException>(() => HandlerApp.Build(settings.Select(s => $"--{s.Key}={s.Value}").ToArray()));
+        var error = Assert.Throws<InvalidOperationException>(() => HandlerApp.Build(TestHandler.Arguments(settings)));
 
         Assert.StartsWith(reason, error.Message);
     }

@@ -134,14 +134,7 @@ public sealed class SecretTargetTests(EmulatorsFixture emulators)
             await before.IngestAsync([Samples.Event("after-switch-off")]);
             settings = before.Settings;
         }
-        await using var after = await ExportBench.StartAsync(emulators, s =>
-        {
-            foreach (var (key, value) in settings)
-            {
-                s[key] = value;
-            }
-            s["AllowCustomEndpoints"] = "false";
-        });
+        await using var after = await ExportBench.RestartWithAsync(emulators, settings, "AllowCustomEndpoints", "false");
         after.Clock.Now = ExportBench.Start.AddHours(2);
 
         var tested = await after.Http.PostAsync($"/api/export-configurations/{id}/test-connection", null);

@@ -48,6 +48,17 @@ public sealed class ExportBench : IAsyncDisposable
         return new ExportBench(emulators, handler, clock, settings);
     }
 
+    /// <summary>A new handler on the same tables and storage as an earlier bench, with one setting changed (as after a redeploy).</summary>
+    public static Task<ExportBench> RestartWithAsync(EmulatorsFixture emulators, IReadOnlyDictionary<string, string> earlier, string setting, string value) =>
+        StartAsync(emulators, s =>
+        {
+            foreach (var (key, old) in earlier)
+            {
+                s[key] = old;
+            }
+            s[setting] = value;
+        });
+
     public async Task<(string Id, string Bucket)> CreateS3ConfigurationAsync(string interval = "EVERY_2_HOURS", Uri? endpoint = null, string path = "audit", bool enabled = true, string? startFrom = null)
     {
         var bucket = await S3Buckets.CreateAsync(Emulators.S3Endpoint);

@@ -108,7 +108,7 @@ public sealed class ApiAuthorizationTests(EmulatorsFixture emulators)
         var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
         settings[ApiAuthorization.SettingName] = "Off";
 
-        var error = Assert.Throws<InvalidOperationException>(() => HandlerApp.Build(settings.Select(s => $"--{s.Key}={s.Value}").ToArray()));
+        var error = Assert.Throws<InvalidOperationException>(() => HandlerApp.Build(TestHandler.Arguments(settings)));
 
         Assert.Equal("ApiAuthentication must be EntraId or FunctionKeysOnly; it is 'Off'.", error.Message);
     }

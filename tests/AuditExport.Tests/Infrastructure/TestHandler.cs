@@ -30,8 +30,7 @@ public sealed class TestHandler : IAsyncDisposable
         AuditExport.Export.ExportTestHooks? hooks = null)
     {
         var port = Emulators.FreePort();
-        var args = settings.Append(new(HandlerApp.PortVariable, port.ToString()))
-            .Select(s => $"--{s.Key}={s.Value}").ToArray();
+        var args = Arguments(settings.Append(new(HandlerApp.PortVariable, port.ToString())));
         var logs = new RecordingLoggerProvider();
         var app = HandlerApp.Build(args, builder =>
         {
@@ -56,6 +55,9 @@ public sealed class TestHandler : IAsyncDisposable
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         return new TestHandler(app, port) { BaseAddress = baseAddress, Logs = logs.Lines, FrontDoor = await FrontDoor.StartAsync(baseAddress) };
     }
+
+    /// <summary>Settings as the command-line arguments the handler reads them from.</summary>
+    public static string[] Arguments(IEnumerable<KeyValuePair<string, string>> settings) => settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
 
     /// <summary>Settings for a handler whose tables and container are this test's own.</summary>
     public static Dictionary<string, string> IsolatedSettings(EmulatorsFixture azurite, out string eventsTable, out string quarantineTable) =>
