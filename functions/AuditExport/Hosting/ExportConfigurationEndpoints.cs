@@ -97,7 +97,8 @@ public static class ExportConfigurationEndpoints
         {
             return problem;
         }
-        var (outcome, updated) = await service.UpdateAsync(id, IfMatch(request), input!, By(request.HttpContext), cancellationToken);
+        // The input was checked against this version (a secret left out may not go elsewhere): write only onto it.
+        var (outcome, updated) = await service.UpdateAsync(id, IfMatch(request) ?? current.ETag, input!, By(request.HttpContext), cancellationToken);
         return await AnswerAsync(outcome, updated, id, request.HttpContext);
     }
 
