@@ -11,9 +11,10 @@ public sealed record ConfigurationResponse(
     DateTimeOffset UpdatedAt,
     [property: System.Text.Json.Serialization.JsonPropertyName("etag")] string? ETag,
     string StartFrom,
-    Export.LastExportResponse? LastExport)
+    Export.LastExportResponse? LastExport,
+    Export.ExportHealth? Health)
 {
-    public static ConfigurationResponse From(ExportConfiguration c, Export.LastExportResponse? lastExport = null)
+    public static ConfigurationResponse From(ExportConfiguration c, Export.LastExportResponse? lastExport = null, Export.ExportHealth? health = null)
     {
         var d = c.Destination;
         var endpoint = new Dictionary<string, object?> { ["type"] = d.Type.ToString() };
@@ -48,6 +49,6 @@ public sealed record ConfigurationResponse(
             }
         }
         return new ConfigurationResponse(c.Id, c.Interval.ToString(), c.Enabled, c.ConnectionStatus, endpoint, c.CreatedAt, c.UpdatedAt, c.ETag,
-            c.StartFrom.ToString(), lastExport);
+            c.StartFrom.ToString(), lastExport, health);
     }
 }

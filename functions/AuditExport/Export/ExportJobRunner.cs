@@ -1,5 +1,7 @@
 using AuditExport.Configurations;
+using System.Diagnostics;
 using AuditExport.Destinations;
+using AuditExport.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Export;
@@ -23,6 +25,7 @@ public sealed class ExportJobRunner(
     ExportOptions options,
     TimeProvider clock,
     ExportTestHooks hooks,
+    AuditExportMetrics metrics,
     ILogger<ExportJobRunner> logger)
 {
     /// <summary>Segments read ahead of the upload: at most this many (each up to ~1 MiB) wait in memory.</summary>
@@ -113,7 +116,7 @@ public sealed class ExportJobRunner(
             }
             logger.LogWarning("Export of {Id}: redoing job {Job} (attempt {Attempt}) with its window ({Start:O}, {End:O}]",
                 configuration.Id, unfinished.JobId, unfinished.Attempts + 1, unfinished.WindowStart, unfinished.WindowEnd);
-            var redo = unfinished with { Status = ExportJobStatus.Running, Attempts = unfinished.Attempts + 1, FailureReason = null, Trigger = trigger, StartedAt = now, FinishedAt = null };
+            var redo = unfinished.Redo(trigger, now);
             await stores.SaveJobAsync(redo, cancellationToken);
             return (redo, true);
         }
@@ -133,13 +136,23 @@ public sealed class ExportJobRunner(
     private async Task<ExportJob> ExecuteAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, CancellationToken cancellationToken)
     {
         var retry = new RetryPolicy(options.MaxAttempts, options.RetryBaseDelay, options.RetryMaxDelay, logger);
+        // The job's span: the storage reads and destination writes below are its children.
+        using var activity = AuditExportMetrics.Activities.StartActivity("export job");
+        activity?.SetTag("configuration.id", configuration.Id.ToString());
+        activity?.SetTag("export.job.id", job.JobId);
+        activity?.SetTag("export.job.attempt", job.Attempts);
+        activity?.SetTag("export.window.start", job.WindowStart.ToString("O"));
+        activity?.SetTag("export.window.end", job.WindowEnd.ToString("O"));
+        activity?.SetTag("destination.type", configuration.Destination.Type.ToString());
         try
         {
-            var (records, objects) = await UploadAsync(configuration, lease, job, retry, cancellationToken);
+            var (records, objects, bytes) = await UploadAsync(configuration, lease, job, retry, cancellationToken);
             job = job with { Status = ExportJobStatus.Succeeded, Records = records, ObjectCount = objects.Count, Objects = objects, FinishedAt = clock.GetUtcNow() };
             await stores.SaveJobAsync(job, cancellationToken);
             await hooks.BeforeWatermarkAsync(job, cancellationToken);
             await AdvanceAsync(lease, job, cancellationToken);
+            metrics.JobEnded(configuration, job, bytes);
+            activity?.SetTag("export.records", records);
             logger.LogInformation("Export of {Id} job {Job} succeeded: {Records} records in {Objects} objects, window ({Start:O}, {End:O}]",
                 configuration.Id, job.JobId, records, objects.Count, job.WindowStart, job.WindowEnd);
             if (configuration.ConnectionStatus != ExportConfiguration.Success)
@@ -156,10 +169,16 @@ public sealed class ExportJobRunner(
             }
             var reason = RetryPolicy.Describe(e);
             job = job with { Status = ExportJobStatus.Failed, FailureReason = reason, FinishedAt = clock.GetUtcNow() };
+            metrics.JobEnded(configuration, job, 0);
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
             logger.LogError("Export of {Id} job {Job} failed (attempt {Attempt}); the watermark stays at {Watermark:O} and the next run redoes the same window: {Reason}",
                 configuration.Id, job.JobId, job.Attempts, job.WindowStart, reason);
             await stores.SaveJobAsync(job, CancellationToken.None);
-            await lease.SaveAsync(s => s with { LastJobId = job.JobId, LastStatus = job.Status.ToString(), LastFinishedAt = job.FinishedAt, LastRecords = 0, LastFailureReason = reason }, CancellationToken.None);
+            await lease.SaveAsync(s => s with
+            {
+                LastJobId = job.JobId, LastStatus = job.Status.ToString(), LastFinishedAt = job.FinishedAt, LastRecords = 0, LastFailureReason = reason,
+                ConsecutiveFailures = s.ConsecutiveFailures + 1,
+            }, CancellationToken.None);
             if (e is DestinationAccessException)
             {
                 await configurations.RecordConnectionStatusAsync(configuration.Id, $"Error exporting to {configuration.Destination.Describe()} - {reason}", CancellationToken.None);
@@ -178,13 +197,13 @@ public sealed class ExportJobRunner(
         return job;
     }
 
-    private async Task<(long Records, List<string> Objects)> UploadAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, RetryPolicy retry, CancellationToken cancellationToken)
+    private async Task<(long Records, List<string> Objects, long Bytes)> UploadAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, RetryPolicy retry, CancellationToken cancellationToken)
     {
         var secret = secrets.SecretOf(configuration);
         await using var destination = await destinations.OpenAsync(configuration.Id, configuration.Destination, secret, retry, cancellationToken);
 
         var objects = new List<string>();
-        long records = 0, recordsInObject = 0;
+        long records = 0, recordsInObject = 0, bytes = 0;
         IObjectWriter? writer = null;
         try
         {
@@ -193,6 +212,7 @@ public sealed class ExportJobRunner(
                 if (writer is not null && (recordsInObject + segment.Count > options.MaxRecordsPerFile || writer.BytesWritten + segment.Payload.Length > options.MaxBytesPerFile))
                 {
                     await CompleteAsync(writer, objects, configuration, job, recordsInObject, cancellationToken);
+                    bytes += writer.BytesWritten;
                     await writer.DisposeAsync();
                     writer = null;
                     recordsInObject = 0;
@@ -211,6 +231,7 @@ public sealed class ExportJobRunner(
             if (writer is not null)
             {
                 await CompleteAsync(writer, objects, configuration, job, recordsInObject, cancellationToken);
+                bytes += writer.BytesWritten;
             }
         }
         finally
@@ -220,7 +241,7 @@ public sealed class ExportJobRunner(
                 await writer.DisposeAsync();
             }
         }
-        return (records, objects);
+        return (records, objects, bytes);
     }
 
     private async Task CompleteAsync(IObjectWriter writer, List<string> objects, ExportConfiguration configuration, ExportJob job, long records, CancellationToken cancellationToken)
@@ -240,6 +261,8 @@ public sealed class ExportJobRunner(
             LastFinishedAt = job.FinishedAt,
             LastRecords = job.Records,
             LastFailureReason = null,
+            LastSuccessAt = job.FinishedAt,
+            ConsecutiveFailures = 0,
         }, cancellationToken);
 
     private static DateTimeOffset TruncateToSecond(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);

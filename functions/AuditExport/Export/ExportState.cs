@@ -16,4 +16,11 @@ public sealed record ExportState(
     DateTimeOffset? LastFinishedAt,
     long? LastRecords,
     string? LastFailureReason,
-    string? ETag = null);
+    string? ETag = null)
+{
+    /// <summary>When a job last succeeded (rows written before this was kept: the last job's end, if it succeeded).</summary>
+    public DateTimeOffset? LastSuccessAt { get; init; }
+
+    /// <summary>Failed runs since the last success (rows written before this was kept: 1 if the last job failed).</summary>
+    public int ConsecutiveFailures { get; init; }
+}

@@ -25,9 +25,19 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
     {
         await EnsureTablesAsync(cancellationToken);
         var e = await _state.FindAsync(configurationId.ToString(), StateRowKey, cancellationToken: cancellationToken);
-        return e is null ? null : new ExportState(configurationId, e.GetDateTimeOffset("Watermark")!.Value, e.GetString("CurrentJobId"),
-            e.GetString("LeaseOwner"), e.GetDateTimeOffset("LeaseUntil"), e.GetString("LastJobId"), e.GetString("LastStatus"),
-            e.GetDateTimeOffset("LastFinishedAt"), e.GetInt64("LastRecords"), e.GetString("LastFailureReason"), e.ETag.ToString());
+        if (e is null)
+        {
+            return null;
+        }
+        var lastStatus = e.GetString("LastStatus");
+        var lastFinishedAt = e.GetDateTimeOffset("LastFinishedAt");
+        return new ExportState(configurationId, e.GetDateTimeOffset("Watermark")!.Value, e.GetString("CurrentJobId"),
+            e.GetString("LeaseOwner"), e.GetDateTimeOffset("LeaseUntil"), e.GetString("LastJobId"), lastStatus,
+            lastFinishedAt, e.GetInt64("LastRecords"), e.GetString("LastFailureReason"), e.ETag.ToString())
+        {
+            LastSuccessAt = e.GetDateTimeOffset("LastSuccessAt") ?? (lastStatus == nameof(ExportJobStatus.Succeeded) ? lastFinishedAt : null),
+            ConsecutiveFailures = e.GetInt32("ConsecutiveFailures") ?? (lastStatus == nameof(ExportJobStatus.Failed) ? 1 : 0),
+        };
     }
 
     /// <summary>Writes the state if nobody else did since it was read (insert when it has no ETag yet).</summary>
@@ -49,6 +59,8 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
         Optional("LastFinishedAt", state.LastFinishedAt);
         Optional("LastRecords", state.LastRecords);
         Optional("LastFailureReason", state.LastFailureReason);
+        Optional("LastSuccessAt", state.LastSuccessAt);
+        entity["ConsecutiveFailures"] = state.ConsecutiveFailures;
         try
         {
             var response = state.ETag is null
@@ -98,6 +110,7 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
             ["Objects"] = JsonSerializer.Serialize(job.Objects.Take(200)), // the first 200 names; the count is exact
             ["Trigger"] = job.Trigger,
             ["StartedAt"] = job.StartedAt,
+            ["EarlierAttempts"] = JsonSerializer.Serialize(job.EarlierAttempts, AttemptJson),
         };
         if (job.FailureReason is not null)
         {
@@ -123,5 +136,10 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
         e.GetString("FailureReason"),
         e.GetString("Trigger") ?? "",
         e.GetDateTimeOffset("StartedAt")!.Value,
-        e.GetDateTimeOffset("FinishedAt"));
+        e.GetDateTimeOffset("FinishedAt"))
+    {
+        EarlierAttempts = JsonSerializer.Deserialize<List<ExportAttempt>>(e.GetString("EarlierAttempts") ?? "[]", AttemptJson)!,
+    };
+
+    private static readonly JsonSerializerOptions AttemptJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 }

@@ -29,7 +29,7 @@ public sealed class LeaseKeeper(ExportStores stores, ExportState state, TimeSpan
     }
 
     private static bool SameContent(ExportState a, ExportState b) =>
-        a.LeaseOwner == b.LeaseOwner && a.CurrentJobId == b.CurrentJobId && a.LastJobId == b.LastJobId && a.LastStatus == b.LastStatus
+        a.LeaseOwner == b.LeaseOwner && a.CurrentJobId == b.CurrentJobId && a.LastJobId == b.LastJobId && a.LastStatus == b.LastStatus && a.ConsecutiveFailures == b.ConsecutiveFailures
         && Math.Abs((a.Watermark - b.Watermark).TotalMilliseconds) < 1
         && Math.Abs(((a.LeaseUntil ?? default) - (b.LeaseUntil ?? default)).TotalMilliseconds) < 1;
 

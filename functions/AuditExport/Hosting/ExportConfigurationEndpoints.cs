@@ -27,7 +27,8 @@ public static class ExportConfigurationEndpoints
             .WithName("CreateS3AssumedRoleConfiguration").WithSummary("Create an export to S3 through an assumed IAM role (ExternalId = the configuration id)");
         group.MapPost("/adls-sas-token", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.AdlsSasToken, r, s, reader, ct))
             .WithName("CreateAdlsSasTokenConfiguration").WithSummary("Create an export to ADLS Gen2 with a SAS token");
-        group.MapGet("/", ListAsync).WithName("ListExportConfigurations");
+        group.MapGet("/", ListAsync).WithName("ListExportConfigurations")
+            .WithSummary("Every configuration with its health; ?health=FAILING,LATE lists only those in the states named");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration");
         group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateExportConfiguration").WithSummary("Replace the settings; a secret left out keeps the stored one");
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteExportConfiguration");
@@ -72,12 +73,26 @@ public static class ExportConfigurationEndpoints
         return await AnswerAsync(created, request.HttpContext, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> ListAsync(ExportConfigurationService service, ConfigurationResponder responder, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(string? health, ExportConfigurationService service, ConfigurationResponder responder, CancellationToken cancellationToken)
     {
+        var wanted = new HashSet<HealthState>();
+        foreach (var name in (health ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<HealthState>(name, ignoreCase: true, out var state) || !Enum.IsDefined(state) || int.TryParse(name, out _))
+            {
+                return Results.Problem(title: "health names an unknown state.",
+                    detail: $"'{name}' is not one of {string.Join(", ", Enum.GetNames<HealthState>())}; separate several with commas.", statusCode: StatusCodes.Status400BadRequest);
+            }
+            wanted.Add(state);
+        }
         var answers = new List<ConfigurationResponse>();
         foreach (var configuration in await service.ListAsync(cancellationToken))
         {
-            answers.Add(await responder.ToResponseAsync(configuration, cancellationToken));
+            var answer = await responder.ToResponseAsync(configuration, cancellationToken);
+            if (wanted.Count == 0 || wanted.Contains(answer.Health!.State))
+            {
+                answers.Add(answer);
+            }
         }
         return Results.Json(answers, ApiJson.Options);
     }

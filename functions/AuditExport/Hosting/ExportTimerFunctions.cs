@@ -9,8 +9,10 @@ namespace AuditExport.Hosting;
 
 /// <summary>
 /// Timer triggers (functions/ExportEvery*Hours, functions/PurgeExpiredAuditEvents): the host POSTs
-/// /{FunctionName}. A configuration whose export fails is recorded as a failed job and does not fail the
-/// invocation; only a failure to run at all (storage down) answers 500.
+/// /{FunctionName}. Every configuration is tried, one failure never stops the others; then, if any export
+/// failed, the invocation answers 500 so that the host counts it as a failed execution (the Functions
+/// failure metric, the `requests` table, alerts). The timers declare no retry policy, so the host does not
+/// rerun the invocation: the next tick redoes the failed job's window.
 /// </summary>
 public static class ExportTimerFunctions
 {
@@ -24,6 +26,7 @@ public static class ExportTimerFunctions
     };
 
     public const string PurgeFunction = "PurgeExpiredAuditEvents";
+    public const string HealthFunction = "CheckExportHealth";
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -33,28 +36,37 @@ public static class ExportTimerFunctions
                 InvokeAsync(name, loggers, async () =>
                 {
                     var summary = await export.RunAsync(interval, name, ct);
-                    return (summary, $"{name}: {summary.Configurations} configurations, {summary.Succeeded} succeeded, {summary.Failed} failed, {summary.Busy} busy, {summary.UpToDate} up to date, {summary.Records} records");
+                    return (summary, $"{name}: {summary.Configurations} configurations, {summary.Succeeded} succeeded, {summary.Failed} failed, {summary.Busy} busy, {summary.UpToDate} up to date, {summary.Records} records"
+                        + string.Concat(summary.Failures.Select(f => $"; failed {f}")), summary.Failed > 0);
                 })).ExcludeFromDescription();
         }
         app.MapPost($"/{PurgeFunction}", (RetentionService retention, ILoggerFactory loggers, CancellationToken ct) =>
             InvokeAsync(PurgeFunction, loggers, async () =>
             {
                 var summary = await retention.PurgeAsync(ct);
-                return (summary, $"{PurgeFunction}: purged {string.Join(", ", summary.PurgedMonths.DefaultIfEmpty("nothing"))} ({summary.DeletedRows} rows); kept unexported {string.Join(", ", summary.KeptMonths.DefaultIfEmpty("none"))}");
+                return (summary, $"{PurgeFunction}: purged {string.Join(", ", summary.PurgedMonths.DefaultIfEmpty("nothing"))} ({summary.DeletedRows} rows); kept unexported {string.Join(", ", summary.KeptMonths.DefaultIfEmpty("none"))}", false);
+            })).ExcludeFromDescription();
+        app.MapPost($"/{HealthFunction}", (ExportHealthCheck check, ILoggerFactory loggers, CancellationToken ct) =>
+            InvokeAsync(HealthFunction, loggers, async () =>
+            {
+                var summary = await check.RunAsync(ct);
+                // Unhealthy configurations are reported by metrics and alerts; the check itself worked.
+                return (summary, $"{HealthFunction}: {string.Join(", ", summary.States.Where(s => s.Value > 0).Select(s => $"{s.Value} {s.Key}").DefaultIfEmpty("no configurations"))}", false);
             })).ExcludeFromDescription();
     }
 
-    private static async Task<IResult> InvokeAsync<T>(string name, ILoggerFactory loggers, Func<Task<(T Summary, string Line)>> run)
+    private static async Task<IResult> InvokeAsync<T>(string name, ILoggerFactory loggers, Func<Task<(T Summary, string Line, bool Failed)>> run)
     {
         try
         {
-            var (summary, line) = await run();
-            return Results.Json(new InvocationResponse { Logs = [line], ReturnValue = summary }, HandlerJson.Options);
+            var (summary, line, failed) = await run();
+            return Results.Json(new InvocationResponse { Logs = [line], ReturnValue = summary }, HandlerJson.Options,
+                statusCode: failed ? StatusCodes.Status500InternalServerError : StatusCodes.Status200OK);
         }
         catch (Exception e)
         {
-            loggers.CreateLogger(name).LogError(e, "{Function} could not run", name);
-            return Results.Json(new InvocationResponse { Logs = [$"{name} failed: {e.GetType().Name}: {e.Message}"] }, HandlerJson.Options,
+            loggers.CreateLogger(name).LogError(e, "{Function} could not run: {Error}", name, Destinations.RetryPolicy.Describe(e));
+            return Results.Json(new InvocationResponse { Logs = [$"{name} failed: {Destinations.RetryPolicy.Describe(e)}"] }, HandlerJson.Options,
                 statusCode: StatusCodes.Status500InternalServerError);
         }
     }

@@ -2,6 +2,7 @@ using AuditExport.Configurations;
 using AuditExport.Destinations;
 using AuditExport.Export;
 using AuditExport.Ingest;
+using AuditExport.Observability;
 using AuditExport.Storage;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -36,14 +37,12 @@ public static class HandlerApp
             kestrel.Limits.MaxRequestBodySize = MaxInvocationBytes;
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        builder.Logging.AddConsole(o => o.FormatterName = OneLineConsoleFormatter.Name)
+            .AddConsoleFormatter<OneLineConsoleFormatter, OneLineConsoleFormatterOptions>();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         AddServices(builder.Services, builder.Configuration);
+        TelemetrySetup.Add(builder);
         configure?.Invoke(builder);
 
         var requireEntraId = ApiAuthorization.RequiresEntraId(builder.Configuration);
@@ -104,5 +103,6 @@ public static class HandlerApp
         services.AddSingleton<RetentionService>();
         services.AddSingleton<ConfigurationResponder>();
         services.AddSingleton<HealthProbe>();
+        services.AddSingleton<ExportHealthCheck>();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AuditExport.Ingest;
+using AuditExport.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +15,7 @@ public static class IngestAuditEventsFunction
     public const string Name = "IngestAuditEvents";
     public const string BindingName = "events";
 
-    public static async Task<IResult> InvokeAsync(HttpRequest request, IngestService ingest, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<IResult> InvokeAsync(HttpRequest request, IngestService ingest, AuditExportMetrics metrics, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(Name);
         var logs = new List<string>();
@@ -42,18 +43,20 @@ public static class IngestAuditEventsFunction
         {
             var batch = EventHubInvocationReader.Read(invocation.Data, invocation.Metadata, BindingName, logs);
             var summary = await ingest.IngestAsync(batch, cancellationToken);
+            metrics.Ingested(summary, batch.Elements.Min(e => e.EnqueuedTimeUtc));
             logs.Add(summary.ToString());
             logger.LogInformation("{Summary}", summary.ToString());
             if (summary.Quarantined > 0)
             {
-                logger.LogWarning("{Count} events quarantined from partition {Partition}", summary.Quarantined, summary.SourcePartition ?? "-");
+                logger.LogWarning("{Count} events quarantined from partition {Partition}: {Reasons}", summary.Quarantined, summary.SourcePartition ?? "-",
+                    string.Join(", ", summary.QuarantinedByReason.Select(r => $"{r.Value} {r.Key}")));
             }
             return Results.Json(new InvocationResponse { Logs = logs, ReturnValue = summary }, HandlerJson.Options);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var message = $"Ingest failed, the batch will be retried: {e.GetType().Name}: {e.Message}";
-            logger.LogError(e, "Ingest failed; answering 500 so the host retries the batch");
+            var message = $"Ingest failed, the batch will be retried: {Destinations.RetryPolicy.Describe(e)}";
+            logger.LogError(e, "Ingest failed; answering 500 so the host retries the batch: {Error}", Destinations.RetryPolicy.Describe(e));
             logs.Add(message);
             return Results.Json(new InvocationResponse { Logs = logs }, HandlerJson.Options, statusCode: StatusCodes.Status500InternalServerError);
         }

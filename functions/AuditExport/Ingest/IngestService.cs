@@ -56,7 +56,10 @@ public sealed class IngestService(
         }
 
         return new IngestSummary(batch.PartitionId, batch.Elements.Count, tally.Accepted, tally.Duplicates, tally.Quarantined,
-            tally.Segments, tally.Transactions, tally.Partitions.Order(StringComparer.Ordinal).ToList(), stopwatch.ElapsedMilliseconds);
+            tally.Segments, tally.Transactions, tally.Partitions.Order(StringComparer.Ordinal).ToList(), stopwatch.ElapsedMilliseconds)
+        {
+            QuarantinedByReason = tally.ByReason,
+        };
     }
 
     private async Task IngestSequencedAsync(EventHubBatch batch, DateTimeOffset ingestedAt, Tally tally, CancellationToken cancellationToken)
@@ -115,7 +118,7 @@ public sealed class IngestService(
                     tally.Accepted += plan[t].Sum(s => s.Events.Count);
                     tally.Partitions.Add(partitionKey);
                 }
-                tally.Quarantined += rejected.Count;
+                tally.Quarantine(rejected);
                 tally.Duplicates += CountEvents(batch.Elements.Where(e => !freshIndexes.Contains(e.Index)));
                 return;
             }
@@ -138,7 +141,7 @@ public sealed class IngestService(
         tally.Duplicates += accepted.Count - unique.Count;
 
         await quarantine.StoreAsync(rejected.Select(r => Quarantined(r, batch.PartitionId, batch)).ToList(), ingestedAt, cancellationToken);
-        tally.Quarantined += rejected.Count;
+        tally.Quarantine(rejected);
 
         foreach (var group in unique.GroupBy(e => AuditEventKeys.Shard(e.Id, options.IngestShardCount)))
         {
@@ -170,7 +173,7 @@ public sealed class IngestService(
                         tally.Partitions.Add(partitionKey);
                     }
                     tally.Duplicates += group.Count() - fresh.Count;
-                    tally.Quarantined += tooLarge.Count;
+                    tally.Quarantine(tooLarge);
                     break;
                 }
                 catch (TableTransactionFailedException e) when (e.Status == 409 && attempt < MaxConcurrencyAttempts)
@@ -290,8 +293,19 @@ public sealed class IngestService(
         public int Accepted;
         public int Duplicates;
         public int Quarantined;
+        public readonly Dictionary<string, int> ByReason = new(StringComparer.Ordinal);
         public int Segments;
         public int Transactions;
         public readonly HashSet<string> Partitions = new(StringComparer.Ordinal);
+
+        public void Quarantine(IEnumerable<RejectedInput> rejected)
+        {
+            foreach (var r in rejected)
+            {
+                Quarantined++;
+                var category = QuarantineReasons.Category(r.Reason);
+                ByReason[category] = ByReason.GetValueOrDefault(category) + 1;
+            }
+        }
     }
 }

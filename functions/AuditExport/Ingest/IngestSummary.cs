@@ -12,6 +12,9 @@ public sealed record IngestSummary(
     IReadOnlyList<string> TablePartitions,
     long ElapsedMilliseconds)
 {
+    /// <summary>Quarantined events by <see cref="QuarantineReasons.Category"/>.</summary>
+    public IReadOnlyDictionary<string, int> QuarantinedByReason { get; init; } = new Dictionary<string, int>();
+
     public override string ToString() =>
         $"Ingested {Elements} messages{(SourcePartition is null ? "" : $" from partition {SourcePartition}")}: " +
         $"{Accepted} accepted, {Duplicates} duplicates, {Quarantined} quarantined; " +

@@ -32,9 +32,13 @@ public sealed class TestHandler : IAsyncDisposable
         var port = Emulators.FreePort();
         var args = Arguments(settings.Append(new(HandlerApp.PortVariable, port.ToString())));
         var logs = new RecordingLoggerProvider();
+        var telemetry = new TelemetryCapture();
         var app = HandlerApp.Build(args, builder =>
         {
+            // Lines are kept for the tests to read, not written to the test output (failures there are expected ones).
+            builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
+            telemetry.AddTo(builder.Services);
             if (clock is not null)
             {
                 builder.Services.AddSingleton(clock);
@@ -52,8 +56,9 @@ public sealed class TestHandler : IAsyncDisposable
             builder.Services.AddSingleton(options);
         });
         await app.StartAsync();
+        telemetry.Attach(app.Services);
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
-        return new TestHandler(app, port) { BaseAddress = baseAddress, Logs = logs.Lines, FrontDoor = await FrontDoor.StartAsync(baseAddress) };
+        return new TestHandler(app, port) { BaseAddress = baseAddress, Logs = logs.Lines, Telemetry = telemetry, FrontDoor = await FrontDoor.StartAsync(baseAddress) };
     }
 
     /// <summary>Settings as the command-line arguments the handler reads them from.</summary>
@@ -86,6 +91,9 @@ public sealed class TestHandler : IAsyncDisposable
     public Uri BaseAddress { get; private init; } = null!;
 
     public FrontDoor FrontDoor { get; private init; } = null!;
+
+    /// <summary>The metrics and spans the handler's OpenTelemetry exporters receive.</summary>
+    public TelemetryCapture Telemetry { get; private init; } = null!;
 
     /// <summary>Every line the handler logged, at every level.</summary>
     public IReadOnlyCollection<string> Logs { get; private init; } = [];

@@ -1,0 +1,95 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace AuditExport.Tests.Infrastructure;
+
+/// <summary>
+/// The handler's OpenTelemetry output, through OpenTelemetry's in-memory exporters added next to the
+/// handler's own setup: what an exporter to Application Insights or OTLP would receive.
+/// </summary>
+public sealed class TelemetryCapture
+{
+    private readonly Store<MetricSnapshot> _metrics = new();
+    private readonly Store<Activity> _spans = new();
+    private IServiceProvider? _services;
+
+    public void AddTo(IServiceCollection services)
+    {
+        services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(_metrics));
+        services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_spans));
+    }
+
+    public void Attach(IServiceProvider services) => _services = services;
+
+    public IReadOnlyList<Activity> Spans => _spans.ToList();
+
+    /// <summary>Collects now, then sums the named metric's latest points whose tags include the given ones (counters are cumulative).</summary>
+    public double Value(string metric, params (string Key, string Value)[] tags)
+    {
+        var snapshot = Latest(metric);
+        return snapshot is null ? 0 : snapshot.MetricPoints.Where(p => Matches(p, tags)).Sum(p => PointValue(snapshot.MetricType, p));
+    }
+
+    /// <summary>Collects now and answers the named metric's latest points, as (tags, value, count for histograms).</summary>
+    public IReadOnlyList<(Dictionary<string, string> Tags, double Value, long Count)> Points(string metric)
+    {
+        var snapshot = Latest(metric);
+        return snapshot is null ? [] : snapshot.MetricPoints.Select(p => (Tags(p), PointValue(snapshot.MetricType, p),
+            snapshot.MetricType == MetricType.Histogram ? p.GetHistogramCount() : 0L)).ToList();
+    }
+
+    private MetricSnapshot? Latest(string metric)
+    {
+        var provider = _services!.GetRequiredService<MeterProvider>();
+        _metrics.Clear();
+        provider.ForceFlush();
+        return _metrics.ToList().LastOrDefault(m => m.Name == metric);
+    }
+
+    private static bool Matches(MetricPoint point, (string Key, string Value)[] tags)
+    {
+        var actual = Tags(point);
+        return tags.All(t => actual.TryGetValue(t.Key, out var v) && v == t.Value);
+    }
+
+    private static Dictionary<string, string> Tags(MetricPoint point)
+    {
+        var tags = new Dictionary<string, string>();
+        foreach (var tag in point.Tags)
+        {
+            tags[tag.Key] = tag.Value?.ToString() ?? "";
+        }
+        return tags;
+    }
+
+    private static double PointValue(MetricType type, MetricPoint point) => type switch
+    {
+        MetricType.LongSum or MetricType.LongSumNonMonotonic => point.GetSumLong(),
+        MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic => point.GetSumDouble(),
+        MetricType.LongGauge => point.GetGaugeLastValueLong(),
+        MetricType.DoubleGauge => point.GetGaugeLastValueDouble(),
+        MetricType.Histogram => point.GetHistogramSum(),
+        _ => throw new NotSupportedException(type.ToString()),
+    };
+
+    /// <summary>Exporters write from the threads that end spans; tests read meanwhile.</summary>
+    private sealed class Store<T> : ICollection<T>
+    {
+        private readonly ConcurrentQueue<T> _items = new();
+        public int Count => _items.Count;
+        public bool IsReadOnly => false;
+        public void Add(T item) => _items.Enqueue(item);
+        public void Clear() => _items.Clear();
+        public bool Contains(T item) => _items.Contains(item);
+        public void CopyTo(T[] array, int arrayIndex) => _items.ToArray().CopyTo(array, arrayIndex);
+        public bool Remove(T item) => throw new NotSupportedException();
+        public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)_items.ToArray()).GetEnumerator();
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
