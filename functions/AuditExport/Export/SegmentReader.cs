@@ -11,7 +11,7 @@ public sealed record StoredSegment(string PartitionKey, string RowKey, int Count
 /// shard of every month the window touches, in a fixed order (month, shard, RowKey), so a redo of the same
 /// window reads the same segments in the same order. Pages are small: memory stays bounded whatever the window.
 /// </summary>
-public sealed class SegmentReader(TableServiceClient tables, IngestOptions ingest)
+public sealed class SegmentReader(TableServiceClient tables, IngestOptions ingest, IngestStorageInitializer storage)
 {
     private readonly TableClient _events = tables.GetTableClient(ingest.AuditEventsTable);
 
@@ -24,6 +24,8 @@ public sealed class SegmentReader(TableServiceClient tables, IngestOptions inges
         {
             yield break;
         }
+        // Before the first event is ingested the table does not exist yet: that window is empty, not a failure.
+        await storage.EnsureAsync(cancellationToken);
         var from = AuditEventKeys.TimePrefix(start.AddTicks(1));
         var to = AuditEventKeys.TimePrefix(end.AddTicks(1));
         foreach (var month in Months(start, end))

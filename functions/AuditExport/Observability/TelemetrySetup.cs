@@ -63,20 +63,18 @@ public static class TelemetrySetup
                     tracing.AddOtlpExporter();
                 }
             });
-        if (!string.IsNullOrEmpty(appInsights) || !string.IsNullOrEmpty(otlp))
+        // Log records carry the trace and span id of the invocation or export job they belong to.
+        otel.WithLogging(logging =>
         {
-            otel.WithLogging(logging =>
+            if (!string.IsNullOrEmpty(appInsights))
             {
-                if (!string.IsNullOrEmpty(appInsights))
-                {
-                    logging.AddAzureMonitorLogExporter(o => Configure(o, appInsights, credential));
-                }
-                if (!string.IsNullOrEmpty(otlp))
-                {
-                    logging.AddOtlpExporter();
-                }
-            }, options => options.IncludeFormattedMessage = true);
-        }
+                logging.AddAzureMonitorLogExporter(o => Configure(o, appInsights, credential));
+            }
+            if (!string.IsNullOrEmpty(otlp))
+            {
+                logging.AddOtlpExporter();
+            }
+        }, options => options.IncludeFormattedMessage = true);
     }
 
     private static void Configure(AzureMonitorExporterOptions options, string connectionString, TokenCredential? credential)

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
-using OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -17,17 +17,28 @@ public sealed class TelemetryCapture
 {
     private readonly Store<MetricSnapshot> _metrics = new();
     private readonly Store<Activity> _spans = new();
+    private readonly ConcurrentQueue<(string? Message, ActivityTraceId TraceId, ActivitySpanId SpanId)> _logs = new();
     private IServiceProvider? _services;
 
     public void AddTo(IServiceCollection services)
     {
         services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(_metrics));
         services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_spans));
+        services.ConfigureOpenTelemetryLoggerProvider(l => l.AddProcessor(new LogCopier(_logs)));
     }
 
     public void Attach(IServiceProvider services) => _services = services;
 
     public IReadOnlyList<Activity> Spans => _spans.ToList();
+
+    /// <summary>Log records as an exporter receives them: message, trace and span ids.</summary>
+    public IReadOnlyList<(string? Message, ActivityTraceId TraceId, ActivitySpanId SpanId)> Logs => _logs.ToList();
+
+    /// <summary>Log records are pooled and reused once exported: this keeps what the tests read, as each record ends.</summary>
+    private sealed class LogCopier(ConcurrentQueue<(string?, ActivityTraceId, ActivitySpanId)> logs) : BaseProcessor<LogRecord>
+    {
+        public override void OnEnd(LogRecord data) => logs.Enqueue((data.FormattedMessage ?? data.Body, data.TraceId, data.SpanId));
+    }
 
     /// <summary>Collects now, then sums the named metric's latest points whose tags include the given ones (counters are cumulative).</summary>
     public double Value(string metric, params (string Key, string Value)[] tags)
