@@ -31,6 +31,20 @@ public sealed class TelemetryCapture
 
     public IReadOnlyList<Activity> Spans => _spans.ToList();
 
+    /// <summary>A span is exported when it ends, which for an invocation's server span can be just after its answer arrived.</summary>
+    public async Task<Activity> SpanAsync(Func<Activity, bool> match)
+    {
+        for (var wait = 0; wait < 100; wait++)
+        {
+            if (_spans.FirstOrDefault(match) is { } span)
+            {
+                return span;
+            }
+            await Task.Delay(50);
+        }
+        throw new InvalidOperationException("No such span was exported within 5 s.");
+    }
+
     /// <summary>Log records as an exporter receives them: message, trace and span ids.</summary>
     public IReadOnlyList<(string? Message, ActivityTraceId TraceId, ActivitySpanId SpanId)> Logs => _logs.ToList();
 

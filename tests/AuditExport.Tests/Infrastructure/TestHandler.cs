@@ -36,7 +36,10 @@ public sealed class TestHandler : IAsyncDisposable
         var app = HandlerApp.Build(args, builder =>
         {
             // Lines are kept for the tests to read, not written to the test output (failures there are expected ones).
-            builder.Logging.ClearProviders();
+            foreach (var console in builder.Services.Where(d => d.ImplementationType == typeof(Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider)).ToList())
+            {
+                builder.Services.Remove(console);
+            }
             builder.Logging.AddProvider(logs);
             telemetry.AddTo(builder.Services);
             if (clock is not null)
