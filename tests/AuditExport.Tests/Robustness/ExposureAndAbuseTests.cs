@@ -130,7 +130,12 @@ public sealed class ExposureAndAbuseTests(EmulatorsFixture emulators)
         Assert.Equal(2, timer.ReturnValue.GetProperty("succeeded").GetInt32()); // the run really used both secrets
         Assert.Equal(1, timer.ReturnValue.GetProperty("failed").GetInt32());
         Assert.Contains(bench.Handler.Logs, l => l.Contains("AuthorizationFailure"));
-        var everything = responses.Concat(bench.Handler.Logs).ToList();
+        // Also what telemetry exporters receive: every span's name and tags (URLs included), every log record.
+        var telemetry = bench.Handler.Telemetry;
+        var everything = responses.Concat(bench.Handler.Logs)
+            .Concat(telemetry.Spans.SelectMany(s => s.TagObjects.Select(t => $"{t.Key}={t.Value}").Append(s.DisplayName)))
+            .Concat(telemetry.Logs.Select(l => l.Message ?? "")).ToList();
+        Assert.Contains(everything, text => text.StartsWith("url.full=", StringComparison.Ordinal) && text.Contains(container, StringComparison.Ordinal)); // the ADLS uploads are there
         foreach (var leak in new[] { secret, signature, Uri.EscapeDataString(signature), "c2lnbmF0dXJlLXRoYXQtaXMtd3Jvbmctb24tcHVycG9zZQ" })
         {
             Assert.DoesNotContain(everything, text => text.Contains(leak, StringComparison.Ordinal));
