@@ -68,6 +68,9 @@ param awsAccessKeyId string = ''
 @description('Optional: its secret access key.')
 param awsSecretAccessKey string = ''
 
+@description('E-mail address the alert action group notifies; empty: alerts only show in the portal.')
+param alertEmail string = ''
+
 param tags object = {
   application: 'audit-export'
   environment: environmentName
@@ -171,6 +174,18 @@ module functionApp 'modules/functionapp.bicep' = {
     apiClientId: apiClientId
   }
   dependsOn: [roles] // the identity can read Key Vault references and storage before the app first starts
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    namePrefix: namePrefix
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    eventHubNamespaceId: eventHubs.outputs.namespaceId
+    alertEmail: alertEmail
+  }
 }
 
 output functionAppName string = functionApp.outputs.name

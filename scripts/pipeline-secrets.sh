@@ -2,7 +2,7 @@
 # Sourced by the pipeline before Bicep reads secrets from the environment. Azure Pipelines leaves an undefined
 # variable as the literal text "$(NAME)", which Bicep would store in Key Vault as if it were a secret.
 # This drops such leftovers, requires the key ring and the API's app registration, and refuses half an AWS identity.
-for name in SECRET_PROTECTION_KEYS API_CLIENT_ID EXPORTER_AWS_ACCESS_KEY_ID EXPORTER_AWS_SECRET_ACCESS_KEY; do
+for name in SECRET_PROTECTION_KEYS API_CLIENT_ID ALERT_EMAIL EXPORTER_AWS_ACCESS_KEY_ID EXPORTER_AWS_SECRET_ACCESS_KEY; do
   value="${!name:-}"
   if [[ "$value" == '$('*')' ]]; then
     unset "$name"

@@ -93,7 +93,7 @@ public sealed partial class PipelineTests
     private static partial Regex Script();
 
     [Theory]
-    [InlineData("k1:key", "$(EXPORTER_AWS_ACCESS_KEY_ID)", "$(EXPORTER_AWS_SECRET_ACCESS_KEY)", 0, "aws=unset")]
+    [InlineData("k1:key", "$(EXPORTER_AWS_ACCESS_KEY_ID)", "$(EXPORTER_AWS_SECRET_ACCESS_KEY)", 0, "aws=unset alert=unset")]
     [InlineData("k1:key", "AKID", "SECRET", 0, "aws=AKID")]
     [InlineData("k1:key", "AKID", "$(EXPORTER_AWS_SECRET_ACCESS_KEY)", 1, "both")]
     [InlineData("$(SECRET_PROTECTION_KEYS)", "", "", 1, "SECRET_PROTECTION_KEYS is not set")]
@@ -101,12 +101,13 @@ public sealed partial class PipelineTests
     public void Undefined_pipeline_secrets_never_reach_Bicep_as_literal_macro_text(string keys, string awsId, string awsSecret, int exitCode, string expected,
         string apiClientId = "11111111-2222-3333-4444-555555555555")
     {
-        var info = new ProcessStartInfo("bash", ["-c", "source scripts/pipeline-secrets.sh && echo \"aws=${EXPORTER_AWS_ACCESS_KEY_ID-unset}\""])
+        var info = new ProcessStartInfo("bash", ["-c", "source scripts/pipeline-secrets.sh && echo \"aws=${EXPORTER_AWS_ACCESS_KEY_ID-unset} alert=${ALERT_EMAIL-unset}\""])
         {
             WorkingDirectory = RepositoryLayout.Root, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         info.Environment["SECRET_PROTECTION_KEYS"] = keys;
         info.Environment["API_CLIENT_ID"] = apiClientId;
+        info.Environment["ALERT_EMAIL"] = "$(ALERT_EMAIL)"; // optional and undefined: dropped, so Bicep takes its default
         info.Environment["EXPORTER_AWS_ACCESS_KEY_ID"] = awsId;
         info.Environment["EXPORTER_AWS_SECRET_ACCESS_KEY"] = awsSecret;
         using var process = Process.Start(info)!;
