@@ -28,15 +28,17 @@ public static class ExportConfigurationEndpoints
         group.MapPost("/adls-sas-token", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.AdlsSasToken, r, s, reader, ct))
             .WithName("CreateAdlsSasTokenConfiguration").WithSummary("Create an export to ADLS Gen2 with a SAS token");
         group.MapGet("/", ListAsync).WithName("ListExportConfigurations")
-            .WithSummary("Every configuration with its health; ?health=FAILING,LATE lists only those in the states named");
-        group.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration");
+            .WithSummary("Every configuration with its health; ?health=FAILING,LATE lists only those in the states named")
+            .Produces<List<ConfigurationResponse>>();
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration").Produces<ConfigurationResponse>();
         group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateExportConfiguration").WithSummary("Replace the settings; a secret left out keeps the stored one");
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteExportConfiguration");
         group.MapPost("/{id:guid}/enable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, true, r, s, ct)).WithName("EnableExportConfiguration");
         group.MapPost("/{id:guid}/disable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, false, r, s, ct)).WithName("DisableExportConfiguration");
         group.MapPost("/{id:guid}/test-connection", TestConnectionAsync).WithName("TestExportConfigurationConnection");
         group.MapPost("/{id:guid}/export", ExportNowAsync).WithName("ExportNow").WithSummary("Run an export job now; answers the job");
-        group.MapGet("/{id:guid}/jobs", JobsAsync).WithName("ListExportJobs").WithSummary("Recent export jobs, newest first");
+        group.MapGet("/{id:guid}/jobs", JobsAsync).WithName("ListExportJobs").WithSummary("Recent export jobs, newest first, each with every attempt")
+            .Produces<List<ExportJobResponse>>();
         app.MapGet("/api/configuration-changes", ChangesAsync).WithTags("Export configurations").WithName("ListConfigurationChanges")
             .WithSummary("Audited changes (who, when, what changed; never a secret), newest first; ?configurationId= for one configuration, deleted ones included");
     }

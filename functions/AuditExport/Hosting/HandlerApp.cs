@@ -75,6 +75,8 @@ public static class HandlerApp
         services.AddSingleton<IngestService>();
 
         services.AddProblemDetails();
+        // The OpenAPI document describes bodies with these options: enums by name, as ApiJson writes them.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {

@@ -30,9 +30,9 @@ public static class TelemetrySetup
         // The Azure SDK's own spans (each storage call, with its retries) are opt-in.
         AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);
         var configuration = builder.Configuration;
-        var appInsights = configuration[AppInsightsSetting];
-        var otlp = configuration[OtlpEndpointSetting];
-        var credential = AppInsightsCredential(configuration[AppInsightsAuthenticationSetting]);
+        var appInsights = configuration[TelemetrySetup.AppInsightsSetting];
+        var otlp = configuration[TelemetrySetup.OtlpEndpointSetting];
+        var credential = AppInsightsCredential(configuration[TelemetrySetup.AppInsightsAuthenticationSetting]);
 
         builder.Services.AddSingleton<AuditExportMetrics>();
         var otel = builder.Services.AddOpenTelemetry()

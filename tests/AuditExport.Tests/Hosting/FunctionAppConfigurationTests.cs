@@ -125,6 +125,12 @@ public sealed partial class FunctionAppConfigurationTests
             Assert.True(item.Value.ValueKind == JsonValueKind.Object, $"{path} is not in the document: {string.Join(", ", paths.EnumerateObject().Select(p => p.Name))}");
             Assert.True(item.Value.TryGetProperty(method, out _), $"{method} {path} is not in the document");
         }
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        Assert.True(schemas.GetProperty("ConfigurationResponse").GetProperty("properties").TryGetProperty("health", out _), schemas.GetProperty("ConfigurationResponse").ToString());
+        Assert.Equal(Enum.GetNames<AuditExport.Export.HealthState>(), schemas.GetProperty("HealthState").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(schemas.GetProperty("ExportJobResponse").GetProperty("properties").TryGetProperty("history", out _));
+        var list = paths.EnumerateObject().Single(p => p.Name.TrimEnd('/') == "/api/export-configurations").Value.GetProperty("get");
+        Assert.Contains(list.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "health");
     }
 
     [Fact]
