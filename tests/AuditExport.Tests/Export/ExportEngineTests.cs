@@ -10,9 +10,6 @@ namespace AuditExport.Tests.Export;
 [Collection(EmulatorsCollection.Name)]
 public sealed class ExportEngineTests(EmulatorsFixture emulators)
 {
-    private static IReadOnlyList<string> Events(string prefix, int count, string timestamp = "\"2026-11-22T07:59:00Z\"") =>
-        Enumerable.Range(0, count).Select(i => Samples.Event($"{prefix}-{i:D4}", timestamp: timestamp, extra: $",\"n\":{i}")).ToList();
-
     [Fact]
     public async Task Timer_exports_every_ingested_event_byte_for_byte_to_S3_and_ADLS_with_the_documented_names()
     {
@@ -52,7 +49,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators, s => s["ExportMaxRecordsPerFile"] = "10");
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
         bench.Clock.Now = ExportBench.Start.AddMinutes(1);
-        var events = Events("roll", 25);
+        var events = Samples.Numbered("roll", 25);
         foreach (var chunk in events.Chunk(5))
         {
             await bench.IngestAsync(chunk); // five segments of five events
@@ -79,7 +76,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators, hooks: hooks);
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
         bench.Clock.Now = ExportBench.Start.AddMinutes(1);
-        var events = Events("crash", 30);
+        var events = Samples.Numbered("crash", 30);
         await bench.IngestAsync(events);
         bench.Clock.Now = ExportBench.Start.AddHours(2);
 
@@ -89,7 +86,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         Assert.Equal("watermark", hooks.Crashed);
 
         bench.Clock.Now = ExportBench.Start.AddHours(3);
-        await bench.IngestAsync(Events("after", 3));
+        await bench.IngestAsync(Samples.Numbered("after", 3));
         bench.Clock.Now = ExportBench.Start.AddHours(4);
         await bench.FireTimerAsync(); // redoes the crashed job, then exports the new window in the same run
 
@@ -100,7 +97,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         Assert.Equal(2, redone.GetProperty("attempts").GetInt32());
         Assert.Equal(crashed.GetProperty("windowEnd").GetString(), redone.GetProperty("windowEnd").GetString());
         Assert.Equal(hooks.UploadedNames, redone.GetProperty("objectNames").EnumerateArray().Select(n => n.GetString()!).ToList());
-        Assert.Equal(events.Concat(Events("after", 3)), await bench.ExportedLinesAsync(id, bench.S3Reader(bucket)));
+        Assert.Equal(events.Concat(Samples.Numbered("after", 3)), await bench.ExportedLinesAsync(id, bench.S3Reader(bucket)));
     }
 
     private sealed class CrashOnce : ExportTestHooks
@@ -126,7 +123,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators);
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
         bench.Clock.Now = ExportBench.Start.AddMinutes(1);
-        var events = Events("double", 40);
+        var events = Samples.Numbered("double", 40);
         await bench.IngestAsync(events);
         bench.Clock.Now = ExportBench.Start.AddHours(2);
 
@@ -146,7 +143,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators, hooks: gate);
         var (id, _) = await bench.CreateS3ConfigurationAsync();
         bench.Clock.Now = ExportBench.Start.AddMinutes(1);
-        await bench.IngestAsync(Events("lease", 5));
+        await bench.IngestAsync(Samples.Numbered("lease", 5));
         bench.Clock.Now = ExportBench.Start.AddHours(2);
 
         var timer = bench.FireTimerAsync();
@@ -178,18 +175,18 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators);
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
         bench.Clock.Now = ExportBench.Start.AddMinutes(1);
-        await bench.IngestAsync(Events("on-time", 3));
+        await bench.IngestAsync(Samples.Numbered("on-time", 3));
         bench.Clock.Now = ExportBench.Start.AddHours(2);
         await bench.FireTimerAsync();
 
-        var late = Events("late", 2, timestamp: "\"2026-11-19T12:00:00Z\"");
+        var late = Samples.Numbered("late", 2, timestamp: "\"2026-11-19T12:00:00Z\"");
         await bench.IngestAsync(late);
         bench.Clock.Now = ExportBench.Start.AddHours(4);
         await bench.FireTimerAsync();
 
         var jobs = await bench.JobsAsync(id);
         Assert.Equal(2, jobs[0].GetProperty("records").GetInt64());
-        Assert.Equal(Events("on-time", 3).Concat(late), await bench.ExportedLinesAsync(id, bench.S3Reader(bucket)));
+        Assert.Equal(Samples.Numbered("on-time", 3).Concat(late), await bench.ExportedLinesAsync(id, bench.S3Reader(bucket)));
     }
 
     [Fact]
@@ -200,13 +197,13 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         var (disabled, _) = await bench.CreateS3ConfigurationAsync(enabled: false);
         var (daily, _) = await bench.CreateS3ConfigurationAsync(interval: "EVERY_24_HOURS");
         bench.Clock.Now = ExportBench.Start.AddMinutes(10);
-        var before = Events("before", 4);
+        var before = Samples.Numbered("before", 4);
         await bench.IngestAsync(before);
         bench.Clock.Now = ExportBench.Start.AddMinutes(20);
         var (late, lateBucket) = await bench.CreateS3ConfigurationAsync(); // created after the first events
         var (earliest, earliestBucket) = await bench.CreateS3ConfigurationAsync(startFrom: "EARLIEST_RETAINED");
         bench.Clock.Now = ExportBench.Start.AddMinutes(30);
-        var after = Events("after", 3);
+        var after = Samples.Numbered("after", 3);
         await bench.IngestAsync(after);
         bench.Clock.Now = ExportBench.Start.AddHours(2);
 
@@ -229,7 +226,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators, s => s["ExportMaxRecordsPerFile"] = "5");
         var (id, bucket) = await bench.CreateS3ConfigurationAsync(endpoint: proxy.Endpoint);
         bench.Clock.Now = ExportBench.Start.AddMinutes(1);
-        var events = Events("mid", 20);
+        var events = Samples.Numbered("mid", 20);
         foreach (var chunk in events.Chunk(5))
         {
             await bench.IngestAsync(chunk);
@@ -268,7 +265,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators, s => s["ExportMaxAttempts"] = "5");
         var (id, _) = await bench.CreateS3ConfigurationAsync(endpoint: proxy.Endpoint);
         bench.Clock.Now = ExportBench.Start.AddMinutes(1);
-        await bench.IngestAsync(Events("denied", 3));
+        await bench.IngestAsync(Samples.Numbered("denied", 3));
         bench.Clock.Now = ExportBench.Start.AddHours(2);
         proxy.Rule = (_, method, _) => method == "PUT" ? 403 : null;
 
@@ -294,10 +291,10 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators, start: start);
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
         bench.Clock.Now = new DateTimeOffset(2026, 10, 31, 23, 59, 30, TimeSpan.Zero);
-        var october = Events("oct", 3, timestamp: "\"2026-10-31T23:59:00Z\"");
+        var october = Samples.Numbered("oct", 3, timestamp: "\"2026-10-31T23:59:00Z\"");
         await bench.IngestAsync(october);
         bench.Clock.Now = new DateTimeOffset(2026, 11, 1, 0, 0, 30, TimeSpan.Zero);
-        var november = Events("nov", 2, timestamp: "\"2026-11-01T00:00:10Z\"");
+        var november = Samples.Numbered("nov", 2, timestamp: "\"2026-11-01T00:00:10Z\"");
         await bench.IngestAsync(november);
         bench.Clock.Now = new DateTimeOffset(2026, 11, 1, 0, 10, 0, TimeSpan.Zero);
 

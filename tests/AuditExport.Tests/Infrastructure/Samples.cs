@@ -10,4 +10,8 @@ public static class Samples
 
     public static string Event(string id, string timestampField = "eventTimestamp", string timestamp = "\"2026-11-20T08:00:00.000Z\"", string extra = "") =>
         $$"""{"id":"{{id}}","action":"QUERY","{{timestampField}}":{{timestamp}}{{extra}}}""";
+
+    /// <summary>Distinct events "{prefix}-0000", "{prefix}-0001", … (with their number as "n"), timestamped just before <c>ExportBench.Start</c>.</summary>
+    public static IReadOnlyList<string> Numbered(string prefix, int count, string timestamp = "\"2026-11-22T07:59:00Z\"") =>
+        Enumerable.Range(0, count).Select(i => Event($"{prefix}-{i:D4}", timestamp: timestamp, extra: $",\"n\":{i}")).ToList();
 }

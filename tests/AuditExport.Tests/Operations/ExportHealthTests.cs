@@ -14,9 +14,6 @@ namespace AuditExport.Tests.Operations;
 [Collection(EmulatorsCollection.Name)]
 public sealed class ExportHealthTests(EmulatorsFixture emulators)
 {
-    private static IReadOnlyList<string> Events(string prefix, int count) =>
-        Enumerable.Range(0, count).Select(i => Samples.Event($"{prefix}-{i:D4}", timestamp: "\"2026-11-22T07:59:00Z\"")).ToList();
-
     private static JsonElement Health(JsonElement configuration) => configuration.GetProperty("health");
 
     private static string State(JsonElement configuration) => Health(configuration).GetProperty("state").GetString()!;
@@ -32,7 +29,7 @@ public sealed class ExportHealthTests(EmulatorsFixture emulators)
         Assert.Equal("DISABLED", State(await bench.ConfigurationAsync(disabled)));
 
         bench.Clock.Now = ExportBench.Start.AddMinutes(1);
-        var events = Events("down", 6);
+        var events = Samples.Numbered("down", 6);
         await bench.IngestAsync(events);
         proxy.Rule = (_, method, _) => method == "PUT" ? 503 : null;
         bench.Clock.Now = ExportBench.Start.AddHours(2);

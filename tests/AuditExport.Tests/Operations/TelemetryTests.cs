@@ -13,9 +13,6 @@ namespace AuditExport.Tests.Operations;
 [Collection(EmulatorsCollection.Name)]
 public sealed class TelemetryTests(EmulatorsFixture emulators)
 {
-    private static IReadOnlyList<string> Events(string prefix, int count) =>
-        Enumerable.Range(0, count).Select(i => Samples.Event($"{prefix}-{i:D4}", timestamp: "\"2026-11-22T07:59:00Z\"")).ToList();
-
     [Fact]
     public async Task Metrics_count_ingest_outcomes_latency_export_records_bytes_job_outcomes_and_health()
     {
@@ -25,7 +22,7 @@ public sealed class TelemetryTests(EmulatorsFixture emulators)
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
         var (broken, _) = await bench.CreateS3ConfigurationAsync(endpoint: proxy.Endpoint);
         bench.Clock.Now = ExportBench.Start.AddMinutes(5);
-        var good = Events("metric", 5);
+        var good = Samples.Numbered("metric", 5);
         var batch = good.Concat(["{\"id\": \"broken", Samples.Event("x", extra: ",\"n\":1").Replace("\"id\":\"x\",", "")]).ToList();
         var invocation = EventHubInvocation.Create(batch, "0", 100, bench.Clock.Now.AddSeconds(-3)); // enqueued 3 s before it is stored
 
@@ -78,7 +75,7 @@ public sealed class TelemetryTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators);
         var (id, _) = await bench.CreateS3ConfigurationAsync();
         bench.Clock.Now = ExportBench.Start.AddMinutes(5);
-        await bench.IngestAsync(Events("span", 3));
+        await bench.IngestAsync(Samples.Numbered("span", 3));
         bench.Clock.Now = ExportBench.Start.AddHours(2);
 
         await bench.FireTimerAsync();
