@@ -65,8 +65,9 @@ public static class ExportTimerFunctions
         }
         catch (Exception e)
         {
-            loggers.CreateLogger(name).LogError(e, "{Function} could not run: {Error}", name, Destinations.RetryPolicy.Describe(e));
-            return Results.Json(new InvocationResponse { Logs = [$"{name} failed: {Destinations.RetryPolicy.Describe(e)}"] }, HandlerJson.Options,
+            var error = Destinations.RetryPolicy.Describe(e);
+            loggers.CreateLogger(name).LogError(e, "{Function} could not run: {Error}", name, error);
+            return Results.Json(new InvocationResponse { Logs = [$"{name} failed: {error}"] }, HandlerJson.Options,
                 statusCode: StatusCodes.Status500InternalServerError);
         }
     }

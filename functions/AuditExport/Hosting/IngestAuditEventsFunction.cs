@@ -55,9 +55,9 @@ public static class IngestAuditEventsFunction
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var message = $"Ingest failed, the batch will be retried: {Destinations.RetryPolicy.Describe(e)}";
-            logger.LogError(e, "Ingest failed; answering 500 so the host retries the batch: {Error}", Destinations.RetryPolicy.Describe(e));
-            logs.Add(message);
+            var error = Destinations.RetryPolicy.Describe(e);
+            logger.LogError(e, "Ingest failed; answering 500 so the host retries the batch: {Error}", error);
+            logs.Add($"Ingest failed, the batch will be retried: {error}");
             return Results.Json(new InvocationResponse { Logs = logs }, HandlerJson.Options, statusCode: StatusCodes.Status500InternalServerError);
         }
     }

@@ -292,8 +292,8 @@ public sealed class IngestService(
     {
         public int Accepted;
         public int Duplicates;
-        public int Quarantined;
         public readonly Dictionary<string, int> ByReason = new(StringComparer.Ordinal);
+        public int Quarantined => ByReason.Values.Sum();
         public int Segments;
         public int Transactions;
         public readonly HashSet<string> Partitions = new(StringComparer.Ordinal);
@@ -302,7 +302,6 @@ public sealed class IngestService(
         {
             foreach (var r in rejected)
             {
-                Quarantined++;
                 var category = QuarantineReasons.Category(r.Reason);
                 ByReason[category] = ByReason.GetValueOrDefault(category) + 1;
             }
