@@ -54,27 +54,25 @@ public sealed class TelemetryCapture
         public override void OnEnd(LogRecord data) => logs.Enqueue((data.FormattedMessage ?? data.Body, data.TraceId, data.SpanId));
     }
 
-    /// <summary>Collects now, then sums the named metric's latest points whose tags include the given ones (counters are cumulative).</summary>
-    public double Value(string metric, params (string Key, string Value)[] tags)
-    {
-        var snapshot = Latest(metric);
-        return snapshot is null ? 0 : snapshot.MetricPoints.Where(p => Matches(p, tags)).Sum(p => PointValue(snapshot.MetricType, p));
-    }
+    /// <summary>Collects now, then sums the named metric's points whose tags include the given ones (counters are cumulative).</summary>
+    public double Value(string metric, params (string Key, string Value)[] tags) =>
+        Collect(metric).Where(p => Matches(p.Point, tags)).Sum(p => PointValue(p.Type, p.Point));
 
-    /// <summary>Collects now and answers the named metric's latest points, as (tags, value, count for histograms).</summary>
-    public IReadOnlyList<(Dictionary<string, string> Tags, double Value, long Count)> Points(string metric)
-    {
-        var snapshot = Latest(metric);
-        return snapshot is null ? [] : snapshot.MetricPoints.Select(p => (Tags(p), PointValue(snapshot.MetricType, p),
-            snapshot.MetricType == MetricType.Histogram ? p.GetHistogramCount() : 0L)).ToList();
-    }
+    /// <summary>Collects now and answers the named metric's points, as (tags, value, count for histograms).</summary>
+    public IReadOnlyList<(Dictionary<string, string> Tags, double Value, long Count)> Points(string metric) =>
+        Collect(metric).Select(p => (Tags(p.Point), PointValue(p.Type, p.Point), p.Type == MetricType.Histogram ? p.Point.GetHistogramCount() : 0L)).ToList();
 
-    private MetricSnapshot? Latest(string metric)
+    /// <summary>
+    /// Every point of the named metric in one collection, from every stream of that name: another meter named
+    /// AuditExport in the test process (a handler or an instrument listing started by a test in another
+    /// collection) can add streams of the same name, and reading only the last one could miss this handler's.
+    /// </summary>
+    private List<(MetricType Type, MetricPoint Point)> Collect(string metric)
     {
         var provider = _services!.GetRequiredService<MeterProvider>();
         _metrics.Clear();
         provider.ForceFlush();
-        return _metrics.ToList().LastOrDefault(m => m.Name == metric);
+        return _metrics.ToList().Where(m => m.Name == metric).SelectMany(m => m.MetricPoints.Select(p => (m.MetricType, p))).ToList();
     }
 
     private static bool Matches(MetricPoint point, (string Key, string Value)[] tags)
