@@ -14,6 +14,8 @@ public static class ExportIntervals
 {
     public static readonly IReadOnlyList<string> Names = Enum.GetNames<ExportInterval>();
 
+    public static TimeSpan Period(this ExportInterval interval) => TimeSpan.FromHours((int)interval);
+
     public static bool TryParse(string? text, out ExportInterval interval) =>
         Enum.TryParse(text, ignoreCase: false, out interval) && Enum.IsDefined(interval) && Names.Contains(text);
 }

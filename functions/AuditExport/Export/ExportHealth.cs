@@ -32,7 +32,7 @@ public sealed record ExportHealth(
 
     public static ExportHealth Judge(ExportConfiguration configuration, ExportState? state, TimeSpan safetyLag, DateTimeOffset now)
     {
-        var interval = TimeSpan.FromHours((int)configuration.Interval);
+        var interval = configuration.Interval.Period();
         var lateAfter = interval + safetyLag + LateMargin;
         var failures = state?.ConsecutiveFailures ?? 0;
         var lastSuccess = state?.LastSuccessAt;

@@ -7,10 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace AuditExport.Export;
 
 /// <summary>
-/// Runs one export job for one configuration, exactly:
+/// Runs the export jobs of one configuration, exactly:
 /// <list type="number">
 /// <item>takes the configuration's lease (a second timer, instance or export-now finds it busy);</item>
-/// <item>redoes an unfinished job with its recorded window, or records a new window (watermark, now − lag] first;</item>
+/// <item>redoes an unfinished job with its recorded window, or records a new window (watermark, now − lag] first,
+/// cut at <see cref="ExportOptions.MaxRecordsPerJob"/> records, and goes on with further jobs while time remains;</item>
 /// <item>streams the window's segments into rolling gzip JSON Lines objects with deterministic names;</item>
 /// <item>marks the job succeeded, then advances the watermark; a failure leaves the watermark and the job's
 /// window in place, so the next run overwrites the same objects instead of adding new ones.</item>
@@ -31,8 +32,12 @@ public sealed class ExportJobRunner(
     /// <summary>Segments read ahead of the upload: at most this many (each up to ~1 MiB) wait in memory.</summary>
     public const int ReadAhead = 16;
 
-    public async Task<ExportRunResult> RunAsync(ExportConfiguration configuration, string trigger, CancellationToken cancellationToken)
+    public async Task<ExportRunResult> RunAsync(ExportConfiguration configuration, string trigger, ExportDeadline deadline, CancellationToken cancellationToken)
     {
+        if (!deadline.Allows(TimeSpan.Zero))
+        {
+            return new ExportRunResult(configuration.Id, ExportRunOutcome.Deferred, null, "This invocation's time budget was spent before the configuration's turn.");
+        }
         var runner = Guid.NewGuid().ToString("N");
         var state = await TakeLeaseAsync(configuration, runner, cancellationToken);
         if (state is null || state.LeaseOwner != runner)
@@ -45,16 +50,39 @@ public sealed class ExportJobRunner(
         var lease = new LeaseKeeper(stores, state, options.Lease, clock);
         try
         {
-            // An unfinished job is finished first; once it succeeds, the run goes on with a fresh window.
+            // Bounded jobs one after another: an unfinished job first, then fresh ones from the watermark, while the
+            // longest job so far still fits in the time left. Each job commits its own watermark advance.
             ExportJob? last = null;
+            var jobs = 0;
+            long records = 0;
+            var longest = TimeSpan.Zero;
+            async Task<ExportRunResult> EndAsync(ExportRunResult result)
+            {
+                if (lease.State.Backlog != result.MoreToExport)
+                {
+                    await lease.SaveAsync(s => s with { Backlog = result.MoreToExport }, cancellationToken);
+                }
+                return result;
+            }
             while (true)
             {
-                var (job, resumed) = await StartOrResumeJobAsync(configuration, lease, trigger, cancellationToken);
+                if (last is not null && !deadline.Allows(longest))
+                {
+                    var more = lease.State.Watermark < WindowEnd();
+                    if (more)
+                    {
+                        logger.LogInformation("Export of {Id}: {Jobs} jobs in {Elapsed:F0} s, the time budget ({Budget:F0} s) is spent; the export goes on from {Watermark:O} at the next run",
+                            configuration.Id, jobs, deadline.Elapsed.TotalSeconds, deadline.Budget.TotalSeconds, lease.State.Watermark);
+                    }
+                    return await EndAsync(new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, last) { Jobs = jobs, Records = records, MoreToExport = more });
+                }
+                var started = deadline.Elapsed;
+                var (job, moreAfter) = await StartOrResumeJobAsync(configuration, lease, trigger, cancellationToken);
                 if (job is null)
                 {
-                    return last is null
+                    return await EndAsync(last is null
                         ? new ExportRunResult(configuration.Id, ExportRunOutcome.UpToDate, null, "Nothing to export yet: the window is empty.")
-                        : new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, last);
+                        : new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, last) { Jobs = jobs, Records = records });
                 }
                 if (job.Status == ExportJobStatus.Succeeded)
                 {
@@ -65,9 +93,16 @@ public sealed class ExportJobRunner(
                     job = await ExecuteAsync(configuration, lease, job, cancellationToken);
                 }
                 last = job;
-                if (!resumed || job.Status != ExportJobStatus.Succeeded)
+                jobs++;
+                longest = TimeSpan.FromTicks(Math.Max(longest.Ticks, (deadline.Elapsed - started).Ticks));
+                if (job.Status != ExportJobStatus.Succeeded)
                 {
-                    return new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, job);
+                    return new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, job) { Jobs = jobs, Records = records };
+                }
+                records += job.Records;
+                if (!moreAfter)
+                {
+                    return await EndAsync(new ExportRunResult(configuration.Id, ExportRunOutcome.Ran, job) { Jobs = jobs, Records = records });
                 }
             }
         }
@@ -105,7 +140,8 @@ public sealed class ExportJobRunner(
             ? clock.GetUtcNow() - options.Retention * 2
             : configuration.CreatedAt;
 
-    private async Task<(ExportJob? Job, bool Resumed)> StartOrResumeJobAsync(ExportConfiguration configuration, LeaseKeeper lease, string trigger, CancellationToken cancellationToken)
+    /// <summary>The job to run now, and whether more may follow it: it was redone (a fresh window comes next) or cut at the bound.</summary>
+    private async Task<(ExportJob? Job, bool MoreAfter)> StartOrResumeJobAsync(ExportConfiguration configuration, LeaseKeeper lease, string trigger, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (lease.State.CurrentJobId is { } current && await stores.GetJobAsync(configuration.Id, current, cancellationToken) is { } unfinished)
@@ -121,17 +157,29 @@ public sealed class ExportJobRunner(
             return (redo, true);
         }
 
-        // Whole seconds: object names carry the window end to the second, so no two windows may share one.
-        var end = TruncateToSecond(now - options.SafetyLag);
-        if (end <= lease.State.Watermark)
+        var available = WindowEnd();
+        var start = lease.State.Watermark;
+        if (available <= start)
         {
             return (null, false);
         }
-        var job = new ExportJob(configuration.Id, ExportJob.NewJobId(end), lease.State.Watermark, end, ExportJobStatus.Running, 1, 0, 0, [], null, trigger, now, null);
+        var end = await segments.BoundedEndAsync(start, available, options.MaxRecordsPerJob, cancellationToken);
+        if (end < available)
+        {
+            logger.LogInformation("Export of {Id}: the window ({Start:O}, {Available:O}] holds more than {Bound} records; this job covers ({Start:O}, {End:O}]",
+                configuration.Id, start, available, options.MaxRecordsPerJob, start, end);
+        }
+        var job = new ExportJob(configuration.Id, ExportJob.NewJobId(end), start, end, ExportJobStatus.Running, 1, 0, 0, [], null, trigger, now, null);
         await stores.SaveJobAsync(job, cancellationToken);
         await lease.SaveAsync(s => s with { CurrentJobId = job.JobId }, cancellationToken); // the window is recorded before any upload
-        return (job, false);
+        return (job, end < available);
     }
+
+    /// <summary>
+    /// The newest instant an export may reach: now minus the safety lag, in whole seconds, because object names
+    /// carry the window end to the second and so no two windows may share one.
+    /// </summary>
+    private DateTimeOffset WindowEnd() => SegmentReader.TruncateToSecond(clock.GetUtcNow() - options.SafetyLag);
 
     private async Task<ExportJob> ExecuteAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, CancellationToken cancellationToken)
     {
@@ -264,6 +312,4 @@ public sealed class ExportJobRunner(
             LastSuccessAt = job.FinishedAt,
             ConsecutiveFailures = 0,
         }, cancellationToken);
-
-    private static DateTimeOffset TruncateToSecond(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
 }

@@ -20,6 +20,25 @@ public sealed class ExportOptions
     public long MaxRecordsPerFile { get; init; } = 1_000_000;
     public long MaxBytesPerFile { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// A job covers at most this many records (except when one second of ingestion alone holds more: a job
+    /// covers at least one second, because object names carry the window end to the second). A backlog is
+    /// exported as a sequence of such jobs, each committed with its own watermark advance.
+    /// </summary>
+    public long MaxRecordsPerJob { get; init; } = 10_000_000;
+
+    /// <summary>
+    /// How long one invocation keeps starting jobs: a job starts only while the time used plus the longest job so
+    /// far fits. By default three quarters of the host's functionTimeout (45 minutes when it is unbounded).
+    /// </summary>
+    public TimeSpan TimeBudget { get; init; } = TimeSpan.FromMinutes(7.5);
+
+    /// <summary>
+    /// Export-now answers over HTTP, and Azure's front end drops an HTTP request after 230 seconds whatever the
+    /// functionTimeout, so an export-now starts no new job after this.
+    /// </summary>
+    public static readonly TimeSpan HttpTimeBudget = TimeSpan.FromSeconds(150);
+
     /// <summary>A job holds its configuration's lease this long, renewed while it works.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(10);
 
@@ -45,6 +64,8 @@ public sealed class ExportOptions
             MaxAttempts = configuration.GetValue("ExportMaxAttempts", d.MaxAttempts),
             RetryBaseDelay = TimeSpan.FromMilliseconds(configuration.GetValue("ExportRetryBaseDelayMilliseconds", (int)d.RetryBaseDelay.TotalMilliseconds)),
             Retention = TimeSpan.FromDays(configuration.GetValue("RetentionDays", (int)d.Retention.TotalDays)),
+            MaxRecordsPerJob = configuration.GetValue("ExportMaxRecordsPerJob", d.MaxRecordsPerJob),
+            TimeBudget = TimeBudgetFrom(configuration),
         };
         Require(options.SafetyLag >= TimeSpan.Zero, "ExportSafetyLagSeconds must not be negative");
         Require(options.Parallelism is >= 1 and <= 64, "ExportParallelism must be 1 to 64");
@@ -53,7 +74,20 @@ public sealed class ExportOptions
         Require(options.Lease >= TimeSpan.FromSeconds(5), "ExportLeaseSeconds must be at least 5");
         Require(options.MaxAttempts is >= 1 and <= 20, "ExportMaxAttempts must be 1 to 20");
         Require(options.Retention >= TimeSpan.FromDays(1), "RetentionDays must be at least 1");
+        Require(options.MaxRecordsPerJob >= 1, "ExportMaxRecordsPerJob must be at least 1");
+        Require(options.TimeBudget > TimeSpan.Zero, "ExportTimeBudgetSeconds must be at least 1");
         return options;
+    }
+
+    /// <summary>ExportTimeBudgetSeconds when set, else three quarters of the host's functionTimeout.</summary>
+    private static TimeSpan TimeBudgetFrom(IConfiguration configuration)
+    {
+        if (!string.IsNullOrWhiteSpace(configuration["ExportTimeBudgetSeconds"]))
+        {
+            return TimeSpan.FromSeconds(configuration.GetValue<int>("ExportTimeBudgetSeconds"));
+        }
+        var timeout = Hosting.FunctionTimeout.Resolve(configuration, Hosting.FunctionTimeout.SearchFolders(configuration)) ?? TimeSpan.FromHours(1);
+        return timeout * 0.75;
     }
 
     private static void Require(bool condition, string message)

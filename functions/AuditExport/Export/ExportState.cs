@@ -23,4 +23,10 @@ public sealed record ExportState(
 
     /// <summary>Failed runs since the last success (rows written before this was kept: 1 if the last job failed).</summary>
     public int ConsecutiveFailures { get; init; }
+
+    /// <summary>The last run stopped at its time budget with more to export: the ExportBacklogs timer goes on with it.</summary>
+    public bool Backlog { get; init; }
+
+    /// <summary>Whether the ExportBacklogs timer should run this configuration now: a run left a backlog, or a job was cut off (not failed).</summary>
+    public bool WantsBacklogRun => LastStatus != nameof(ExportJobStatus.Failed) && (Backlog || CurrentJobId is not null);
 }

@@ -37,6 +37,7 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
         {
             LastSuccessAt = e.GetDateTimeOffset("LastSuccessAt") ?? (lastStatus == nameof(ExportJobStatus.Succeeded) ? lastFinishedAt : null),
             ConsecutiveFailures = e.GetInt32("ConsecutiveFailures") ?? (lastStatus == nameof(ExportJobStatus.Failed) ? 1 : 0),
+            Backlog = e.GetBoolean("Backlog") ?? false,
         };
     }
 
@@ -61,6 +62,7 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
         Optional("LastFailureReason", state.LastFailureReason);
         Optional("LastSuccessAt", state.LastSuccessAt);
         entity["ConsecutiveFailures"] = state.ConsecutiveFailures;
+        entity["Backlog"] = state.Backlog;
         try
         {
             var response = state.ETag is null

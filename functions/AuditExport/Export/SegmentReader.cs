@@ -1,4 +1,5 @@
 using AuditExport.Ingest;
+using System.Globalization;
 using Azure.Data.Tables;
 
 namespace AuditExport.Export;
@@ -41,6 +42,70 @@ public sealed class SegmentReader(TableServiceClient tables, IngestOptions inges
             }
         }
     }
+
+    /// <summary>
+    /// The end of a job that starts at <paramref name="start"/> and covers at most <paramref name="maxRecords"/>
+    /// records of the window (start, end]: <paramref name="end"/> when the window holds no more, else the last whole
+    /// second before the first segment that would pass the bound; when the segments before it share its second, that
+    /// whole second (a job covers at least one). Reads keys and counts only, and in each shard no further than that
+    /// shard alone passes the bound.
+    /// </summary>
+    public async Task<DateTimeOffset> BoundedEndAsync(DateTimeOffset start, DateTimeOffset end, long maxRecords, CancellationToken cancellationToken)
+    {
+        if (end <= start)
+        {
+            return end;
+        }
+        await storage.EnsureAsync(cancellationToken);
+        var from = AuditEventKeys.TimePrefix(start.AddTicks(1));
+        var to = AuditEventKeys.TimePrefix(end.AddTicks(1));
+        long counted = 0;
+        DateTimeOffset? lastIncluded = null;
+        foreach (var month in Months(start, end))
+        {
+            var keys = new List<(string Time, int Count)>();
+            for (var shard = 0; shard < ingest.IngestShardCount; shard++)
+            {
+                var partitionKey = AuditEventKeys.PartitionKey(month, shard);
+                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {from} and RowKey lt {to}");
+                long inShard = 0;
+                var read = 0;
+                await foreach (var entity in _events.QueryAsync<TableEntity>(filter, KeyPageSize, ["RowKey", "Count"], cancellationToken))
+                {
+                    var count = entity.GetInt32("Count") ?? 0;
+                    keys.Add((entity.RowKey[..TimePrefixLength], count));
+                    inShard += count;
+                    read++;
+                    if (counted + inShard > maxRecords && (counted > 0 || read > 1))
+                    {
+                        break; // the merged count passes the bound at this key or earlier
+                    }
+                }
+            }
+            foreach (var (time, count) in keys.OrderBy(k => k.Time, StringComparer.Ordinal))
+            {
+                var at = ParseTime(time);
+                if (counted + count > maxRecords && lastIncluded is { } included)
+                {
+                    // The last whole second before this segment; if the segments taken so far share its second, that whole second.
+                    var before = TruncateToSecond(at.AddTicks(-1));
+                    return included <= before ? before : before.AddSeconds(1);
+                }
+                counted += count;
+                lastIncluded = at;
+            }
+        }
+        return end;
+    }
+
+    private static DateTimeOffset ParseTime(string timePrefix) =>
+        DateTimeOffset.ParseExact(timePrefix, AuditEventKeys.TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    public const int KeyPageSize = 1000;
+
+    private static readonly int TimePrefixLength = AuditEventKeys.TimePrefix(DateTimeOffset.UnixEpoch).Length;
+
+    public static DateTimeOffset TruncateToSecond(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
 
     /// <summary>First instants of the months from the one holding <paramref name="start"/> to the one holding <paramref name="end"/>.</summary>
     public static IEnumerable<DateTimeOffset> Months(DateTimeOffset start, DateTimeOffset end)

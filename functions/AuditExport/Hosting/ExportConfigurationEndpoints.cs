@@ -146,7 +146,7 @@ public static class ExportConfigurationEndpoints
         };
     }
 
-    private static async Task<IResult> ExportNowAsync(Guid id, HttpContext context, ExportConfigurationService service, ExportJobRunner runner, CancellationToken cancellationToken)
+    private static async Task<IResult> ExportNowAsync(Guid id, HttpContext context, ExportConfigurationService service, ExportJobRunner runner, ExportOptions options, CancellationToken cancellationToken)
     {
         var configuration = await service.GetAsync(id, cancellationToken);
         if (configuration is null)
@@ -158,7 +158,11 @@ public static class ExportConfigurationEndpoints
             return Results.Problem(title: "The configuration is disabled.", detail: "Enable it before exporting.", statusCode: StatusCodes.Status409Conflict);
         }
         await service.RecordActionAsync(configuration, "export-now", By(context), cancellationToken);
-        var result = await runner.RunAsync(configuration, "manual", cancellationToken);
+        var budget = options.TimeBudget < ExportOptions.HttpTimeBudget ? options.TimeBudget : ExportOptions.HttpTimeBudget;
+        var result = await runner.RunAsync(configuration, "manual", ExportDeadline.After(budget), cancellationToken);
+        // The body is the last job; a backlog larger than one call's time budget goes on at the next call or the ExportBacklogs timer.
+        context.Response.Headers["X-Export-Jobs"] = result.Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers["X-More-To-Export"] = result.MoreToExport ? "true" : "false";
         return result.Outcome switch
         {
             ExportRunOutcome.Busy => Results.Problem(title: "An export of this configuration is already running.",

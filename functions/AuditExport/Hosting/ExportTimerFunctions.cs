@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace AuditExport.Hosting;
 
 /// <summary>
-/// Timer triggers (functions/ExportEvery*Hours, functions/PurgeExpiredAuditEvents): the host POSTs
+/// Timer triggers (functions/ExportEvery*Hours, ExportBacklogs, PurgeExpiredAuditEvents, CheckExportHealth): the host POSTs
 /// /{FunctionName}. Every configuration is tried, one failure never stops the others; then, if any export
 /// failed, the invocation answers 500 so that the host counts it as a failed execution (the Functions
 /// failure metric, the `requests` table, alerts). The timers declare no retry policy, so the host does not
@@ -28,6 +28,9 @@ public static class ExportTimerFunctions
     public const string PurgeFunction = "PurgeExpiredAuditEvents";
     public const string HealthFunction = "CheckExportHealth";
 
+    /// <summary>Every 10 minutes: goes on with configurations whose last run stopped at its time budget (ScheduledExport.RunBacklogAsync).</summary>
+    public const string BacklogFunction = "ExportBacklogs";
+
     public static void Map(IEndpointRouteBuilder app)
     {
         foreach (var (name, interval) in Timers)
@@ -36,10 +39,15 @@ public static class ExportTimerFunctions
                 InvokeAsync(name, loggers, async () =>
                 {
                     var summary = await export.RunAsync(interval, name, ct);
-                    return (summary, $"{name}: {summary.Configurations} configurations, {summary.Succeeded} succeeded, {summary.Failed} failed, {summary.Busy} busy, {summary.UpToDate} up to date, {summary.Records} records"
-                        + string.Concat(summary.Failures.Select(f => $"; failed {f}")), summary.Failed > 0);
+                    return (summary, Describe(name, summary), summary.Failed > 0);
                 })).ExcludeFromDescription();
         }
+        app.MapPost($"/{BacklogFunction}", (ScheduledExport export, ILoggerFactory loggers, CancellationToken ct) =>
+            InvokeAsync(BacklogFunction, loggers, async () =>
+            {
+                var summary = await export.RunBacklogAsync(BacklogFunction, ct);
+                return (summary, Describe(BacklogFunction, summary), summary.Failed > 0);
+            })).ExcludeFromDescription();
         app.MapPost($"/{PurgeFunction}", (RetentionService retention, ILoggerFactory loggers, CancellationToken ct) =>
             InvokeAsync(PurgeFunction, loggers, async () =>
             {
@@ -54,6 +62,11 @@ public static class ExportTimerFunctions
                 return (summary, $"{HealthFunction}: {string.Join(", ", summary.States.Where(s => s.Value > 0).Select(s => $"{s.Value} {s.Key}").DefaultIfEmpty("no configurations"))}", false);
             })).ExcludeFromDescription();
     }
+
+    private static string Describe(string name, ScheduledExportSummary summary) =>
+        $"{name}: {summary.Configurations} configurations, {summary.Succeeded} succeeded, {summary.Failed} failed, {summary.Busy} busy, {summary.UpToDate} up to date, "
+        + $"{summary.Deferred} deferred, {summary.Behind} with more to export; {summary.Jobs} jobs, {summary.Records} records"
+        + string.Concat(summary.Failures.Select(f => $"; failed {f}"));
 
     private static async Task<IResult> InvokeAsync<T>(string name, ILoggerFactory loggers, Func<Task<(T Summary, string Line, bool Failed)>> run)
     {

@@ -11,7 +11,7 @@ namespace AuditExport.Tests.Deployment;
 public static partial class SettingsInCode
 {
     /// <summary>Set by the Functions host itself, not an app setting.</summary>
-    private static readonly HashSet<string> HostProvided = ["FUNCTIONS_CUSTOMHANDLER_PORT"];
+    private static readonly HashSet<string> HostProvided = ["FUNCTIONS_CUSTOMHANDLER_PORT", "AzureWebJobsScriptRoot"];
 
     public static IReadOnlySet<string> Read()
     {
