@@ -5,6 +5,7 @@ using AuditExport.LocalHost;
 using AuditExport.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AuditExport.Tests.Hosting;
@@ -155,6 +156,8 @@ public sealed partial class FunctionAppConfigurationTests
     [InlineData("ExportEvery12Hours", "0 0 */12 * * *")]
     [InlineData("ExportEvery24Hours", "0 0 0 * * *")]
     [InlineData("PurgeExpiredAuditEvents", "0 30 3 * * *")]
+    [InlineData("ExportBacklogs", "0 5-55/10 * * * *")] // between the interval timers' whole hours
+    [InlineData("CheckExportHealth", "0 */15 * * * *")]
     public void Timers_fire_on_utc_aligned_schedules_matching_their_interval(string function, string schedule)
     {
         var binding = Assert.Single(ReadJson("functions", function, "function.json").GetProperty("bindings").EnumerateArray());
@@ -175,7 +178,37 @@ public sealed partial class FunctionAppConfigurationTests
         Assert.Equal("dev", protector.CurrentKeyId);
         Assert.Equal("true", values.GetProperty("AllowCustomEndpoints").GetString());
         AuditExport.Storage.StorageConnection.FromConnectionString(values.GetProperty("AuditStorage").GetString()!);
+        var export = AuditExport.Export.ExportOptions.FromConfiguration(Configuration(values.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString())));
+        Assert.Equal(TimeSpan.FromSeconds(450), export.TimeBudget); // empty: three quarters of host.json's 10 minutes
     }
+
+    [Fact]
+    public void The_export_time_budget_follows_the_host_function_timeout_as_the_host_resolves_it()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(10), FunctionTimeout.Resolve(Configuration([]), [RepositoryLayout.Root]));
+        Assert.Equal(TimeSpan.FromMinutes(7.5), AuditExport.Export.ExportOptions.FromConfiguration(Configuration([])).TimeBudget); // found above the test's bin folder
+
+        var app = Directory.CreateTempSubdirectory("app-");
+        try
+        {
+            File.WriteAllText(Path.Combine(app.FullName, "host.json"), """{ "version": "2.0", "functionTimeout": "00:04:00" }""");
+            var handler = app.CreateSubdirectory("handler"); // the package's layout: host.json above the handler's folder
+            Assert.Equal(TimeSpan.FromMinutes(4), FunctionTimeout.Resolve(Configuration([]), [handler.FullName]));
+            Assert.Equal(TimeSpan.FromMinutes(30), FunctionTimeout.Resolve(Configuration(new() { ["AzureFunctionsJobHost:functionTimeout"] = "00:30:00" }), [handler.FullName]));
+            Assert.Null(FunctionTimeout.Resolve(Configuration(new() { ["AzureFunctionsJobHost:functionTimeout"] = "-1" }), [handler.FullName]));
+            var wrong = Assert.Throws<InvalidOperationException>(() => FunctionTimeout.Resolve(Configuration(new() { ["AzureFunctionsJobHost:functionTimeout"] = "ten minutes" }), []));
+            Assert.Contains("AzureFunctionsJobHost__functionTimeout", wrong.Message);
+        }
+        finally
+        {
+            app.Delete(recursive: true);
+        }
+        Assert.Equal(TimeSpan.FromMinutes(45), AuditExport.Export.ExportOptions.FromConfiguration(Configuration(new() { ["AzureFunctionsJobHost:functionTimeout"] = "-1" })).TimeBudget);
+        Assert.Equal(TimeSpan.FromSeconds(90), AuditExport.Export.ExportOptions.FromConfiguration(Configuration(new() { ["ExportTimeBudgetSeconds"] = "90" })).TimeBudget);
+        Assert.Throws<InvalidOperationException>(() => AuditExport.Export.ExportOptions.FromConfiguration(Configuration(new() { ["ExportMaxRecordsPerJob"] = "0" })));
+    }
+
+    private static IConfiguration Configuration(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
     [GeneratedRegex("%(\\w+)%")]
     private static partial Regex BindingExpression();
