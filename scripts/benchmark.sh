@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, side by side in one run on this machine; writes benchmarks/results/results.md and .json.
-# Takes several minutes (1M events are ingested and exported). --smoke runs tiny sizes.
+# Takes several minutes (1M events are ingested and exported, then a 5M-event backlog). --smoke runs tiny sizes;
+# --cpu, --ingest, --export or --backlog run one part alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-emulators.sh

@@ -1,7 +1,7 @@
 using AuditExport.Benchmarks;
 using AuditExport.LocalHost;
 
-// scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu, --ingest or --export for one part alone.
+// scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu, --ingest, --export or --backlog for one part alone.
 if (args.Contains("--cpu"))
 {
     Suite.RunCpuOnly();
@@ -24,6 +24,13 @@ if (args.Contains("--export"))
     {
         await ExportBenchmark.RunAsync(emulators, new Workload(count, seed: 3), results);
     }
+    return 0;
+}
+
+if (args.Contains("--backlog"))
+{
+    await using var emulators = await Emulators.StartAsync(s3: false);
+    await BacklogBenchmark.RunAsync(emulators, Suite.Full.Backlog, new AuditExport.Benchmarks.Results());
     return 0;
 }
 

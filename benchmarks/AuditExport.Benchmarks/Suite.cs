@@ -9,10 +9,10 @@ namespace AuditExport.Benchmarks;
 /// <summary>Every benchmark, side by side in one run, on this machine; results under benchmarks/results.</summary>
 public static class Suite
 {
-    public sealed record Sizes(int Ingest, int Scaling, int[] Export, int Transactions, WarmUp WarmUp, bool Dry);
+    public sealed record Sizes(int Ingest, int Scaling, int[] Export, int Backlog, int Transactions, WarmUp WarmUp, bool Dry);
 
-    public static readonly Sizes Full = new(100_000, 20_000, [100_000, 1_000_000], 20_000, new WarmUp(50_000, TimeSpan.FromSeconds(3)), Dry: false);
-    public static readonly Sizes Smoke = new(1_000, 500, [1_000], 1_000, new WarmUp(500, TimeSpan.Zero), Dry: true);
+    public static readonly Sizes Full = new(100_000, 20_000, [100_000, 1_000_000], 5_000_000, 20_000, new WarmUp(50_000, TimeSpan.FromSeconds(3)), Dry: false);
+    public static readonly Sizes Smoke = new(1_000, 500, [1_000], 2_000, 1_000, new WarmUp(500, TimeSpan.Zero), Dry: true);
 
     /// <summary>Only the CPU pipeline (no emulators), for a quick look at CPU work.</summary>
     public static Results RunCpuOnly()
@@ -46,6 +46,9 @@ public static class Suite
             Console.WriteLine($"Export of {count:N0} events against the raw key-range read ceiling ...");
             await ExportBenchmark.RunAsync(emulators, new Workload(count, seed: 3), results);
         }
+
+        Console.WriteLine($"Backlog of {sizes.Backlog:N0} events: bounded jobs against one unbounded job ...");
+        await BacklogBenchmark.RunAsync(emulators, sizes.Backlog, results);
 
         Console.WriteLine("Storage transactions per event ...");
         await TransactionsBenchmark.RunAsync(emulators, new Workload(sizes.Transactions, seed: 4), results);

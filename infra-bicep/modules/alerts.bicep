@@ -43,10 +43,10 @@ var rules = [
   {
     name: 'export-timer-failed'
     severity: 2
-    description: 'An export timer invocation failed: at least one configuration\'s export failed (the invocation\'s log names it). The next tick redoes the same window.'
+    description: 'An export timer invocation (ExportEvery*Hours or ExportBacklogs) failed: at least one configuration\'s export failed (the invocation\'s log names it). The next tick redoes the same window.'
     frequency: 'PT15M'
     window: 'PT15M'
-    query: 'requests | where operation_Name startswith "ExportEvery" and success == false | summarize failures = count() by operation_Name'
+    query: 'requests | where (operation_Name startswith "ExportEvery" or operation_Name == "ExportBacklogs") and success == false | summarize failures = count() by operation_Name'
   }
   {
     name: 'events-quarantined'

@@ -21,6 +21,9 @@ public sealed class BenchmarkSmokeTests
             Assert.True(m.Values["ours events/s"] > 0, m.Name);
         }
         Assert.All(areas["Export"], m => Assert.True(m.Values["peak working set MB"] > 10, m.Name));
+        var backlog = Assert.Single(areas["Backlog export"]);
+        Assert.InRange(backlog.Values["ratio bounded / unbounded"], 0.001, 100);
+        Assert.True(backlog.Values["bounded jobs"] >= 1 && backlog.Values["bounded peak working set MB"] > 10, backlog.Name);
         var transactions = Assert.Single(areas["Storage transactions per event"]);
         Assert.InRange(transactions.Values["ingest"], 0.0001, 1);
         Assert.InRange(transactions.Values["export"], 0.0001, 1);
