@@ -23,11 +23,12 @@ public static class BacklogBenchmark
         var settings = Handlers.Settings(emulators.StorageConnectionString, Handlers.RunId());
         settings["ExportTimeBudgetSeconds"] = "3600"; // both paths must finish in one invocation: this measures throughput, not the budget
         var bound = Math.Max(1, count / 10);
+        string boundedContainer;
         await using (var ingest = await HandlerProcess.StartAsync(settings))
         {
             using var api = ingest.CreateApiClient(TimeSpan.FromMinutes(5));
             await CreateAdlsAsync(api, emulators, "EVERY_24_HOURS"); // exported unbounded
-            await CreateAdlsAsync(api, emulators, "EVERY_12_HOURS"); // exported bounded
+            boundedContainer = await CreateAdlsAsync(api, emulators, "EVERY_12_HOURS"); // exported bounded
             Console.WriteLine($"    ingesting a backlog of {count:N0} events ...");
             var stopwatch = Stopwatch.StartNew();
             await IngestAsync(ingest, count);
@@ -43,6 +44,7 @@ public static class BacklogBenchmark
             ["bounded events/s"] = count / bounded.Elapsed.TotalSeconds,
             ["ratio bounded / unbounded"] = unbounded.Elapsed.TotalSeconds / bounded.Elapsed.TotalSeconds,
             ["bounded jobs"] = bounded.Jobs,
+            ["exported gzip bytes per event"] = await ExportedBytesAsync(emulators, boundedContainer) / (double)count,
             ["unbounded peak working set MB"] = unbounded.PeakBytes / 1e6,
             ["bounded peak working set MB"] = bounded.PeakBytes / 1e6,
         }));
@@ -94,7 +96,17 @@ public static class BacklogBenchmark
         });
     }
 
-    private static async Task CreateAdlsAsync(HttpClient api, Emulators emulators, string interval)
+    private static async Task<long> ExportedBytesAsync(Emulators emulators, string container)
+    {
+        long bytes = 0;
+        await foreach (var blob in new BlobServiceClient(emulators.StorageConnectionString).GetBlobContainerClient(container).GetBlobsAsync())
+        {
+            bytes += blob.Properties.ContentLength ?? 0;
+        }
+        return bytes;
+    }
+
+    private static async Task<string> CreateAdlsAsync(HttpClient api, Emulators emulators, string interval)
     {
         var container = "backlog-" + Handlers.RunId();
         await new BlobServiceClient(emulators.StorageConnectionString).GetBlobContainerClient(container).CreateIfNotExistsAsync();
@@ -104,9 +116,6 @@ public static class BacklogBenchmark
             ["sasToken"] = AzuriteSas.ForContainer(container, "cw", DateTimeOffset.UtcNow.AddDays(1)), ["endpoint"] = $"http://127.0.0.1:{emulators.BlobPort}/{StorageConnection.DevelopmentAccountName}",
         });
         var json = await response.Content.ReadFromJsonAsync<JsonElement>();
-        if (json.GetProperty("connectionStatus").GetString() != "SUCCESS")
-        {
-            throw new InvalidOperationException(json.ToString());
-        }
+        return json.GetProperty("connectionStatus").GetString() == "SUCCESS" ? container : throw new InvalidOperationException(json.ToString());
     }
 }
