@@ -27,19 +27,27 @@ public sealed class SegmentReader(TableServiceClient tables, IngestOptions inges
         }
         // Before the first event is ingested the table does not exist yet: that window is empty, not a failure.
         await storage.EnsureAsync(cancellationToken);
-        var from = AuditEventKeys.TimePrefix(start.AddTicks(1));
-        var to = AuditEventKeys.TimePrefix(end.AddTicks(1));
         foreach (var month in Months(start, end))
         {
-            for (var shard = 0; shard < ingest.IngestShardCount; shard++)
+            foreach (var filter in ShardFilters(month, start, end))
             {
-                var partitionKey = AuditEventKeys.PartitionKey(month, shard);
-                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {from} and RowKey lt {to}");
                 await foreach (var entity in _events.QueryAsync<TableEntity>(filter, PageSize, cancellationToken: cancellationToken))
                 {
                     yield return new StoredSegment(entity.PartitionKey, entity.RowKey, entity.GetInt32("Count") ?? 0, SegmentEntity.ReadPayload(entity));
                 }
             }
+        }
+    }
+
+    /// <summary>The query of each shard of one month for the segments ingested in (start, end], in shard order.</summary>
+    private IEnumerable<string> ShardFilters(DateTimeOffset month, DateTimeOffset start, DateTimeOffset end)
+    {
+        var from = AuditEventKeys.TimePrefix(start.AddTicks(1));
+        var to = AuditEventKeys.TimePrefix(end.AddTicks(1));
+        for (var shard = 0; shard < ingest.IngestShardCount; shard++)
+        {
+            var partitionKey = AuditEventKeys.PartitionKey(month, shard);
+            yield return TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {from} and RowKey lt {to}");
         }
     }
 
@@ -57,17 +65,13 @@ public sealed class SegmentReader(TableServiceClient tables, IngestOptions inges
             return end;
         }
         await storage.EnsureAsync(cancellationToken);
-        var from = AuditEventKeys.TimePrefix(start.AddTicks(1));
-        var to = AuditEventKeys.TimePrefix(end.AddTicks(1));
         long counted = 0;
         DateTimeOffset? lastIncluded = null;
         foreach (var month in Months(start, end))
         {
             var keys = new List<(string Time, int Count)>();
-            for (var shard = 0; shard < ingest.IngestShardCount; shard++)
+            foreach (var filter in ShardFilters(month, start, end))
             {
-                var partitionKey = AuditEventKeys.PartitionKey(month, shard);
-                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {from} and RowKey lt {to}");
                 long inShard = 0;
                 var read = 0;
                 await foreach (var entity in _events.QueryAsync<TableEntity>(filter, KeyPageSize, ["RowKey", "Count"], cancellationToken))

@@ -62,6 +62,30 @@ public sealed class BoundedJobTests(EmulatorsFixture emulators)
     }
 
     [Fact]
+    public async Task The_bound_is_counted_across_the_month_boundary_where_segments_change_partition()
+    {
+        var lastMinute = new DateTimeOffset(2026, 10, 31, 23, 59, 0, TimeSpan.Zero);
+        await using var bench = await ExportBench.StartAsync(emulators, s => s["ExportMaxRecordsPerJob"] = "15", start: lastMinute);
+        var (id, bucket) = await bench.CreateS3ConfigurationAsync();
+        var events = Samples.Numbered("month", 40, timestamp: "\"2026-10-31T23:50:00Z\"");
+        foreach (var (batch, i) in events.Chunk(10).Select((b, i) => (b, i)))
+        {
+            bench.Clock.Now = lastMinute.AddSeconds(58 + i); // 23:59:58 and :59 in October's partitions, 00:00:00 and :01 in November's
+            await bench.IngestAsync(batch);
+        }
+        bench.Clock.Now = lastMinute.AddMinutes(10);
+
+        var (status, _) = await bench.ExportNowAsync(id);
+
+        Assert.Equal(200, status);
+        var jobs = (await bench.JobsAsync(id)).AsEnumerable().Reverse().ToList();
+        Assert.Equal([10, 10, 10, 10], jobs.Select(j => j.GetProperty("records").GetInt64()));
+        Assert.Equal([lastMinute.AddSeconds(58), lastMinute.AddSeconds(59), lastMinute.AddSeconds(60), bench.Clock.Now.AddSeconds(-60)],
+            jobs.Select(j => j.GetProperty("windowEnd").GetDateTimeOffset()));
+        Assert.Equal(events.Order(), (await bench.ExportedLinesAsync(id, bench.S3Reader(bucket))).Order());
+    }
+
+    [Fact]
     public async Task An_invocation_stops_at_its_time_budget_and_the_backlog_timer_finishes_the_rest_exactly_once()
     {
         await using var slowS3 = await FaultyProxy.StartAsync(emulators.S3Endpoint);
