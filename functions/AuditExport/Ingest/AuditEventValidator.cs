@@ -9,7 +9,10 @@ namespace AuditExport.Ingest;
 /// Decides whether the bytes of one JSON object are a storable audit event: valid UTF-8 JSON within the
 /// size limit, a non-empty string <c>id</c>, and a timestamp from <c>eventTimestamp</c>,
 /// <c>receivedTimestamp</c> or legacy <c>dateTime</c> (ISO-8601 with any offset, or epoch milliseconds as
-/// a number or string). Only those fields are read; the rest of the event is kept as it is.
+/// a number or string). Immuta's legacy field table spells <c>ID</c>, <c>DateTime</c> and <c>Month</c>; those
+/// spellings are read as <c>id</c>, <c>dateTime</c> and <c>month</c>. A legacy <c>month</c> (months since January
+/// 1900, from 0: 2021-04 is 1455) must agree with <c>dateTime</c>. Only those fields are read; the rest of the event
+/// is kept as it is.
 /// </summary>
 public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider clock)
 {
@@ -36,7 +39,8 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
         }
 
         string? idValue = null;
-        var idSeen = false;
+        string? idSpelling = null;
+        TimestampToken? month = null;
         var timestampValues = new TimestampToken?[TimestampFields.Length];
         try
         {
@@ -48,16 +52,26 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var isId = reader.ValueTextEquals("id"u8);
-                var field = isId ? -1 : TimestampFieldIndex(ref reader);
+                var spelling = reader.ValueTextEquals("id"u8) ? "id" : reader.ValueTextEquals("ID"u8) ? "ID" : null;
+                var isMonth = spelling is null && (reader.ValueTextEquals("month"u8) || reader.ValueTextEquals("Month"u8));
+                var field = spelling is not null || isMonth ? -1 : TimestampFieldIndex(ref reader);
                 reader.Read();
-                if (isId)
+                if (isMonth)
                 {
-                    if (idSeen)
+                    if (month is not null)
                     {
-                        return "event has more than one 'id' property";
+                        return "event has more than one 'month' property";
                     }
-                    idSeen = true;
+                    month = TimestampToken.Read(ref reader);
+                    continue;
+                }
+                if (spelling is not null)
+                {
+                    if (idSpelling is not null)
+                    {
+                        return idSpelling == spelling ? "event has more than one 'id' property" : "event has both 'id' and 'ID'";
+                    }
+                    idSpelling = spelling;
                     if (reader.TokenType != JsonTokenType.String)
                     {
                         return $"'id' is a JSON {Describe(reader.TokenType)}, not a string";
@@ -89,7 +103,7 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
             return "event text cannot be decoded: " + e.Message;
         }
 
-        if (!idSeen)
+        if (idSpelling is null)
         {
             return "event has no 'id'";
         }
@@ -116,12 +130,46 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
         {
             return reason;
         }
+        if (month is { } legacyMonth)
+        {
+            var dateTime = timestamp;
+            var against = TimestampFields[first];
+            if (first != DateTimeField && timestampValues[DateTimeField] is { } legacy && ReadTimestamp(TimestampFields[DateTimeField], legacy, out var legacyTime) is null)
+            {
+                (dateTime, against) = (legacyTime, TimestampFields[DateTimeField]);
+            }
+            reason = CheckMonth(legacyMonth, dateTime, against);
+            if (reason is not null)
+            {
+                return reason;
+            }
+        }
         id = idValue;
         return null;
     }
 
+    private const int DateTimeField = 2;
+
+    /// <summary>Months since January 1900, counted from 0, as Immuta's legacy records count them.</summary>
+    public static int LegacyMonth(DateTimeOffset t) => (t.UtcDateTime.Year - 1900) * 12 + t.UtcDateTime.Month - 1;
+
+    private static string? CheckMonth(TimestampToken month, DateTimeOffset timestamp, string against)
+    {
+        if (month.Kind is not (JsonTokenType.Number or JsonTokenType.String) || !int.TryParse(month.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            return month.Kind is JsonTokenType.Number or JsonTokenType.String
+                ? $"'month' {Shorten(month.Text)} is not a whole number of months since January 1900"
+                : $"'month' is a JSON {DescribeValue(month.Kind)}, not a number";
+        }
+        var expected = LegacyMonth(timestamp);
+        return value == expected
+            ? null
+            : $"'month' {value} contradicts '{against}' {timestamp.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ} (month {expected}, {timestamp.UtcDateTime:yyyy-MM})";
+    }
+
     private static int TimestampFieldIndex(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("eventTimestamp"u8) ? 0 : reader.ValueTextEquals("receivedTimestamp"u8) ? 1 : reader.ValueTextEquals("dateTime"u8) ? 2 : -1;
+        reader.ValueTextEquals("eventTimestamp"u8) ? 0 : reader.ValueTextEquals("receivedTimestamp"u8) ? 1
+        : reader.ValueTextEquals("dateTime"u8) || reader.ValueTextEquals("DateTime"u8) ? DateTimeField : -1;
 
     /// <summary>A timestamp property's value as read, without building a document for it.</summary>
     private readonly record struct TimestampToken(JsonTokenType Kind, string Text)

@@ -19,8 +19,10 @@ public static class QuarantineReasons
         _ when reason.StartsWith("invalid Event Hubs metadata", StringComparison.Ordinal) => InvalidMetadata,
         _ when reason.Contains(" bytes; the limit", StringComparison.Ordinal) || reason.Contains("does not fit a storage segment", StringComparison.Ordinal) => TooLarge,
         _ when reason.Contains("UTF-8", StringComparison.Ordinal) || reason.Contains("UTF-16", StringComparison.Ordinal) || reason.Contains("cannot be decoded", StringComparison.Ordinal) => Encoding,
-        _ when reason.StartsWith("'id'", StringComparison.Ordinal) || reason.Contains("'id' property", StringComparison.Ordinal) || reason == "event has no 'id'" => InvalidId,
-        _ when reason.Contains("timestamp", StringComparison.OrdinalIgnoreCase) || reason.StartsWith("'dateTime'", StringComparison.Ordinal) => InvalidTimestamp,
+        _ when reason.StartsWith("'id'", StringComparison.Ordinal) || reason.Contains("'id' property", StringComparison.Ordinal) || reason == "event has no 'id'"
+            || reason == "event has both 'id' and 'ID'" => InvalidId,
+        _ when reason.Contains("timestamp", StringComparison.OrdinalIgnoreCase) || reason.Contains("'dateTime'", StringComparison.Ordinal)
+            || reason.StartsWith("'month'", StringComparison.Ordinal) || reason.Contains("'month' property", StringComparison.Ordinal) => InvalidTimestamp,
         _ when reason.Contains("JSON", StringComparison.Ordinal) || reason == "event is empty" => InvalidJson,
         _ => Other,
     };

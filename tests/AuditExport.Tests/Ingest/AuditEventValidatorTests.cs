@@ -31,6 +31,37 @@ public sealed class AuditEventValidatorTests
         Assert.Equal(TimeSpan.Zero, timestamp.Offset);
     }
 
+    [Theory]
+    [InlineData("""{"ID":"legacy-1","DateTime":"1617997828777","Month":1455}""", "legacy-1", "2021-04-09T19:50:28.7770000+00:00")] // Immuta's legacy field table
+    [InlineData("""{"id":"legacy-2","dateTime":1617997828777,"month":1455}""", "legacy-2", "2021-04-09T19:50:28.7770000+00:00")] // its example record
+    [InlineData("""{"id":"legacy-3","dateTime":"2021-04-30T23:59:59.999Z","month":"1455"}""", "legacy-3", "2021-04-30T23:59:59.9990000+00:00")]
+    [InlineData("""{"id":"uam","eventTimestamp":"2026-11-20T08:00:00Z","dateTime":"2021-04-01T00:00:00Z","month":1455}""", "uam", "2026-11-20T08:00:00.0000000+00:00")] // month checks dateTime
+    public void Accepts_the_legacy_spellings_and_a_month_that_agrees_with_the_date(string json, string expectedId, string expectedUtc)
+    {
+        Assert.Null(_validator.Validate(Encoding.UTF8.GetBytes(json), out var id, out var timestamp));
+        Assert.Equal(expectedId, id);
+        Assert.Equal(DateTimeOffset.Parse(expectedUtc), timestamp);
+        Assert.Equal(1455, AuditEventValidator.LegacyMonth(new DateTimeOffset(2021, 4, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.Equal(0, AuditEventValidator.LegacyMonth(new DateTimeOffset(1900, 1, 31, 0, 0, 0, TimeSpan.Zero)));
+    }
+
+    [Theory]
+    [InlineData("""{"id":"a","dateTime":1617997828777,"month":1454}""", "'month' 1454 contradicts 'dateTime' 2021-04-09T19:50:28.777Z (month 1455, 2021-04)")]
+    [InlineData("""{"ID":"a","DateTime":"2021-05-01T00:00:00Z","Month":1455}""", "'month' 1455 contradicts 'dateTime' 2021-05-01T00:00:00.000Z (month 1456, 2021-05)")]
+    [InlineData("""{"id":"a","eventTimestamp":"2026-11-20T08:00:00Z","month":1455}""", "'month' 1455 contradicts 'eventTimestamp' 2026-11-20T08:00:00.000Z (month 1522, 2026-11)")]
+    [InlineData("""{"id":"a","dateTime":1617997828777,"month":"April"}""", "'month' April is not a whole number of months since January 1900")]
+    [InlineData("""{"id":"a","dateTime":1617997828777,"month":1455.5}""", "'month' 1455.5 is not a whole number of months since January 1900")]
+    [InlineData("""{"id":"a","dateTime":1617997828777,"month":null}""", "'month' is a JSON null, not a number")]
+    [InlineData("""{"id":"a","dateTime":1617997828777,"month":1455,"Month":1455}""", "event has more than one 'month' property")]
+    [InlineData("""{"id":"a","ID":"a","dateTime":1617997828777}""", "event has both 'id' and 'ID'")]
+    [InlineData("""{"id":"a","dateTime":1617997828777,"DateTime":1617997828777}""", "event has more than one 'dateTime' property")]
+    public void Quarantines_a_legacy_record_whose_month_contradicts_its_date(string json, string expected)
+    {
+        var reason = Validate(json, out _);
+        Assert.Equal(expected, reason);
+        Assert.Equal(expected.Contains("'ID'") ? QuarantineReasons.InvalidId : QuarantineReasons.InvalidTimestamp, QuarantineReasons.Category(reason!));
+    }
+
     [Fact]
     public void Event_timestamp_wins_over_received_timestamp()
     {
