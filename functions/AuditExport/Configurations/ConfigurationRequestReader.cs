@@ -44,7 +44,7 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints, TimePro
                 errors.Add(name, $"is not a field of {type} configurations (fields: {string.Join(", ", allowed)})");
             }
         }
-        CheckReadOnly(fields, type, current, errors);
+        var chosenId = CheckReadOnly(fields, type, current, errors);
 
         var intervalText = String(fields, "interval", required: true, errors);
         var interval = default(ExportInterval);
@@ -110,7 +110,7 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints, TimePro
         {
             errors.Add(secretField, $"is required when {string.Join(", ", changed)} changes: a stored secret is only ever sent to the place it was given for");
         }
-        return errors.Any ? null : new ConfigurationInput(interval, enabled, destination, secret, startFrom);
+        return errors.Any ? null : new ConfigurationInput(interval, enabled, destination, secret, startFrom) { Id = chosenId };
     }
 
     /// <summary>
@@ -151,21 +151,39 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints, TimePro
         return Collect(body, "body") && !errors.Any ? fields : null;
     }
 
-    private static void CheckReadOnly(Dictionary<string, JsonElement> fields, DestinationType type, ExportConfiguration? current, ValidationErrors errors)
+    /// <summary>Checks the fields the service owns; returns the id a create asks for (to keep an ExternalId that a role already trusts).</summary>
+    private static Guid? CheckReadOnly(Dictionary<string, JsonElement> fields, DestinationType type, ExportConfiguration? current, ValidationErrors errors)
     {
         if (fields.TryGetValue("type", out var given) && (given.ValueKind != JsonValueKind.String || given.GetString() != type.ToString()))
         {
             errors.Add("type", $"is {type} for this {(current is null ? "route" : "configuration")}; the type cannot change");
         }
+        Guid? chosen = null;
         var id = current?.Id.ToString();
-        if (fields.TryGetValue("id", out var givenId) && (id is null || givenId.ValueKind != JsonValueKind.String || !string.Equals(givenId.GetString(), id, StringComparison.OrdinalIgnoreCase)))
+        if (fields.TryGetValue("id", out var givenId))
         {
-            errors.Add("id", id is null ? "is assigned by the service" : $"must be {id}, the configuration's own id");
+            if (current is null)
+            {
+                if (givenId.ValueKind == JsonValueKind.String && Guid.TryParseExact(givenId.GetString(), "D", out var parsed) && parsed != Guid.Empty)
+                {
+                    chosen = parsed;
+                    id = parsed.ToString();
+                }
+                else
+                {
+                    errors.Add("id", "must be a UUID such as 0b6c5b7e-56a3-4f0e-9a53-1f9f7b1c2d3e (to keep the ExternalId a role already trusts), or left out");
+                }
+            }
+            else if (givenId.ValueKind != JsonValueKind.String || !string.Equals(givenId.GetString(), id, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add("id", $"must be {id}, the configuration's own id");
+            }
         }
-        if (fields.TryGetValue("externalId", out var externalId) && (id is null || externalId.ValueKind != JsonValueKind.String || externalId.GetString() != id))
+        if (fields.TryGetValue("externalId", out var externalId) && (id is null || externalId.ValueKind != JsonValueKind.String || !string.Equals(externalId.GetString(), id, StringComparison.OrdinalIgnoreCase)))
         {
-            errors.Add("externalId", "is the configuration id and cannot be set");
+            errors.Add("externalId", "is the configuration id and cannot be set apart from it");
         }
+        return chosen;
     }
 
     private static StartFrom ReadStartFrom(Dictionary<string, JsonElement> fields, ExportConfiguration? current, ValidationErrors errors)

@@ -23,15 +23,24 @@ public sealed class ExportConfigurationService(
 {
     private const int MaxAttemptsWithoutIfMatch = 30;
 
-    public async Task<ExportConfiguration> CreateAsync(ConfigurationInput input, ChangedBy by, CancellationToken cancellationToken)
+    /// <summary>The new configuration, or null when the id the input asks for is already in use.</summary>
+    public async Task<ExportConfiguration?> CreateAsync(ConfigurationInput input, ChangedBy by, CancellationToken cancellationToken)
     {
-        var id = Guid.NewGuid();
+        var id = input.Id ?? Guid.NewGuid();
+        if (input.Id is not null && await store.GetAsync(id, cancellationToken) is not null)
+        {
+            return null;
+        }
         var now = clock.GetUtcNow();
         var status = await tester.TestAsync(id, input.Destination, () => input.Secret, cancellationToken);
         var configuration = new ExportConfiguration(id, input.Interval, input.Enabled ?? true, input.Destination,
             Protect(id, input.Destination, input.Secret), status, now, now, StartFrom: input.StartFrom);
         var change = ConfigurationChange.Of("create", null, configuration, by, now);
         var created = await store.InsertAsync(configuration, change, cancellationToken);
+        if (created.CreatedAt != configuration.CreatedAt || created.ProtectedSecret != configuration.ProtectedSecret)
+        {
+            return null; // a concurrent create took the chosen id first
+        }
         Audited(change);
         return created;
     }

@@ -48,7 +48,8 @@ public sealed class ApiFailureTests(EmulatorsFixture emulators)
     [InlineData("{\"interval\":\"EVERY_2_HOURS\",\"path\":\"audit/\\u202Egpj.exe\"}", "path", "must not contain control, zero-width, bidirectional-override or other invisible formatting characters")]
     [InlineData("{\"interval\":\"EVERY_2_HOURS\",\"path\":\"audit/\\u200Bprod\"}", "path", "must not contain control, zero-width, bidirectional-override or other invisible formatting characters")]
     [InlineData("{\"interval\":\"EVERY_2_HOURS\",\"path\":\"audit/\\u0007prod\"}", "path", "must not contain control, zero-width, bidirectional-override or other invisible formatting characters")]
-    [InlineData("{\"interval\":\"EVERY_2_HOURS\",\"id\":\"0b6c5b7e-56a3-4f0e-9a53-1f9f7b1c2d3e\"}", "id", "is assigned by the service")]
+    [InlineData("{\"interval\":\"EVERY_2_HOURS\",\"id\":\"config-7\"}", "id", "must be a UUID such as 0b6c5b7e-56a3-4f0e-9a53-1f9f7b1c2d3e (to keep the ExternalId a role already trusts), or left out")]
+    [InlineData("{\"interval\":\"EVERY_2_HOURS\",\"id\":\"00000000-0000-0000-0000-000000000000\"}", "id", "must be a UUID such as 0b6c5b7e-56a3-4f0e-9a53-1f9f7b1c2d3e (to keep the ExternalId a role already trusts), or left out")]
     [InlineData("{\"interval\":\"EVERY_2_HOURS\",\"bucket\":\"a-bucket\",\"endpointConfiguration\":{\"bucket\":\"a-bucket\"}}", "bucket", "is given both at the top and in endpointConfiguration")]
     [InlineData("{\"interval\":\"EVERY_2_HOURS\",\"endpointConfiguration\":{\"type\":\"AdlsSasToken\"}}", "type", "is S3AccessKey for this route; the type cannot change")]
     public async Task Bodies_that_cannot_be_stored_as_given_are_refused_with_the_field_and_reason(string body, string field, string message)

@@ -161,6 +161,31 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
     }
 
     [Fact]
+    public async Task A_role_that_trusts_an_existing_configuration_id_keeps_working_when_created_with_that_id()
+    {
+        var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
+        var migrated = "0b6c5b7e-56a3-4f0e-9a53-1f9f7b1c2d3e";
+        _sts.Trust[RoleArn + "-migrated"] = migrated; // the trust policy written for Immuta's configuration, unchanged
+        var body = new JsonObject
+        {
+            ["id"] = migrated.ToUpperInvariant(), ["interval"] = "EVERY_12_HOURS", ["bucket"] = bucket, ["region"] = "eu-west-1", ["roleArn"] = RoleArn + "-migrated",
+            ["endpoint"] = emulators.S3Endpoint.AbsoluteUri, ["forcePathStyle"] = true,
+        };
+
+        var (created, json, _) = await SendAsync(HttpMethod.Post, "/api/export-configurations/s3-assumed-role", body);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(migrated, Field(json, "id"));
+        Assert.Equal(migrated, Field(json, "endpointConfiguration", "externalId"));
+        Assert.Equal("SUCCESS", Field(json, "connectionStatus"));
+        Assert.Equal(migrated, _sts.Calls.Last().ExternalId);
+
+        var (again, problem, _) = await SendAsync(HttpMethod.Post, "/api/export-configurations/s3-assumed-role", body);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal($"A configuration with id {migrated} exists; leave id out for a new one, or update that one.", Field(problem, "detail"));
+    }
+
+    [Fact]
     public async Task Adls_sas_token_configuration_writes_its_probe_through_the_blob_endpoint_and_hides_the_token()
     {
         var body = await AdlsBodyAsync();
