@@ -39,6 +39,9 @@ public sealed class ExportOptions
     /// </summary>
     public static readonly TimeSpan HttpTimeBudget = TimeSpan.FromSeconds(150);
 
+    /// <summary>The time budget of an export-now: <see cref="TimeBudget"/>, at most <see cref="HttpTimeBudget"/>.</summary>
+    public TimeSpan ExportNowBudget => TimeBudget < HttpTimeBudget ? TimeBudget : HttpTimeBudget;
+
     /// <summary>A job holds its configuration's lease this long, renewed while it works.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(10);
 

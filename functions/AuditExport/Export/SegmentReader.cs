@@ -66,7 +66,7 @@ public sealed class SegmentReader(TableServiceClient tables, IngestOptions inges
         }
         await storage.EnsureAsync(cancellationToken);
         long counted = 0;
-        DateTimeOffset? lastIncluded = null;
+        string? lastIncluded = null; // time prefixes sort as the times they spell: parsed only at the cut
         foreach (var month in Months(start, end))
         {
             var keys = new List<(string Time, int Count)>();
@@ -88,15 +88,14 @@ public sealed class SegmentReader(TableServiceClient tables, IngestOptions inges
             }
             foreach (var (time, count) in keys.OrderBy(k => k.Time, StringComparer.Ordinal))
             {
-                var at = ParseTime(time);
-                if (counted + count > maxRecords && lastIncluded is { } included)
+                if (counted + count > maxRecords && lastIncluded is not null)
                 {
                     // The last whole second before this segment; if the segments taken so far share its second, that whole second.
-                    var before = TruncateToSecond(at.AddTicks(-1));
-                    return included <= before ? before : before.AddSeconds(1);
+                    var before = TruncateToSecond(ParseTime(time).AddTicks(-1));
+                    return ParseTime(lastIncluded) <= before ? before : before.AddSeconds(1);
                 }
                 counted += count;
-                lastIncluded = at;
+                lastIncluded = time;
             }
         }
         return end;

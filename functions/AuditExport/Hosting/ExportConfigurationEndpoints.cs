@@ -163,8 +163,7 @@ public static class ExportConfigurationEndpoints
             return Results.Problem(title: "The configuration is disabled.", detail: "Enable it before exporting.", statusCode: StatusCodes.Status409Conflict);
         }
         await service.RecordActionAsync(configuration, "export-now", By(context), cancellationToken);
-        var budget = options.TimeBudget < ExportOptions.HttpTimeBudget ? options.TimeBudget : ExportOptions.HttpTimeBudget;
-        var result = await runner.RunAsync(configuration, "manual", ExportDeadline.After(budget), cancellationToken);
+        var result = await runner.RunAsync(configuration, "manual", ExportDeadline.After(options.ExportNowBudget), cancellationToken);
         // The body is the last job; a backlog larger than one call's time budget goes on at the next call or the ExportBacklogs timer.
         context.Response.Headers["X-Export-Jobs"] = result.Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.Response.Headers["X-More-To-Export"] = result.MoreToExport ? "true" : "false";

@@ -48,8 +48,9 @@ public static class AuditEventKeys
     }
 
     /// <summary>Whether a marker found in <see cref="IdMarkerRange"/> stands for these exact bytes.</summary>
-    public static bool IsMarkerOf(string markerRowKey, string eventId, ReadOnlySpan<byte> raw) =>
-        markerRowKey == IdMarkerPrefix + Hash(eventId) || markerRowKey == IdMarkerRowKey(eventId, raw);
+    /// <param name="eventMarker">The event's own <see cref="IdMarkerRowKey"/>.</param>
+    public static bool IsMarkerOf(string markerRowKey, string eventId, string eventMarker) =>
+        markerRowKey == eventMarker || markerRowKey == IdMarkerPrefix + Hash(eventId);
 
     /// <summary>Stable shard of a source (partition id or event id): the same input always lands in the same shard.</summary>
     public static int Shard(string source, int shardCount)

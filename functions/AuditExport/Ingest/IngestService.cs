@@ -136,8 +136,9 @@ public sealed class IngestService(
         var checkPreviousMonth = ingestedAt - new DateTimeOffset(ingestedAt.Year, ingestedAt.Month, 1, 0, 0, 0, ingestedAt.Offset) < RedeliveryHorizon;
 
         // The same event (id and bytes) twice in one batch: the first is kept. A different event reusing an id is kept too.
+        var markers = accepted.ToDictionary(e => e, e => AuditEventKeys.IdMarkerRowKey(e.Id, e.Raw.Span)); // hashed once per event
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        var unique = accepted.Where(e => keys.Add(AuditEventKeys.IdMarkerRowKey(e.Id, e.Raw.Span))).ToList();
+        var unique = accepted.Where(e => keys.Add(markers[e])).ToList();
         tally.Duplicates += accepted.Count - unique.Count;
 
         await quarantine.StoreAsync(rejected.Select(r => Quarantined(r, batch.PartitionId, batch)).ToList(), ingestedAt, cancellationToken);
@@ -149,7 +150,7 @@ public sealed class IngestService(
             var previousPartitionKey = AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, group.Key);
             for (var attempt = 1; ; attempt++)
             {
-                var stored = await FindStoredEventsAsync(group.ToList(), partitionKey, checkPreviousMonth ? previousPartitionKey : null, cancellationToken);
+                var stored = await FindStoredEventsAsync(group.ToList(), markers, partitionKey, checkPreviousMonth ? previousPartitionKey : null, cancellationToken);
                 var fresh = group.Where(e => !stored.Contains(e)).ToList();
                 var tooLarge = new List<RejectedInput>();
                 var segments = Pack(fresh, tooLarge, MaxEventsPerSegmentById);
@@ -164,7 +165,7 @@ public sealed class IngestService(
                             new(TableTransactionActionType.Add, SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, batch.PartitionId ?? "-", null, null)),
                         };
                         operations.AddRange(segment.Events.Select(e => new TableTransactionAction(TableTransactionActionType.Add,
-                            new TableEntity(partitionKey, AuditEventKeys.IdMarkerRowKey(e.Id, e.Raw.Span)) { ["Segment"] = rowKey })));
+                            new TableEntity(partitionKey, markers[e]) { ["Segment"] = rowKey })));
                         EnsureNotLate(ingestedAt);
                         await _events.SubmitTransactionAsync(operations, cancellationToken);
                         tally.Transactions++;
@@ -254,12 +255,12 @@ public sealed class IngestService(
     }
 
     /// <summary>The events whose exact bytes are already stored under their id (this month, or last month near its end).</summary>
-    private async Task<HashSet<AuditEvent>> FindStoredEventsAsync(List<AuditEvent> events, string partitionKey, string? previousPartitionKey, CancellationToken cancellationToken)
+    private async Task<HashSet<AuditEvent>> FindStoredEventsAsync(List<AuditEvent> events, Dictionary<AuditEvent, string> markers, string partitionKey, string? previousPartitionKey, CancellationToken cancellationToken)
     {
         var stored = new HashSet<AuditEvent>();
         await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (e, ct) =>
         {
-            var found = await HasMarkerAsync(partitionKey, e, ct) || (previousPartitionKey is not null && await HasMarkerAsync(previousPartitionKey, e, ct));
+            var found = await HasMarkerAsync(partitionKey, e.Id, markers[e], ct) || (previousPartitionKey is not null && await HasMarkerAsync(previousPartitionKey, e.Id, markers[e], ct));
             if (found)
             {
                 lock (stored)
@@ -271,13 +272,13 @@ public sealed class IngestService(
         return stored;
     }
 
-    private async Task<bool> HasMarkerAsync(string partitionKey, AuditEvent e, CancellationToken cancellationToken)
+    private async Task<bool> HasMarkerAsync(string partitionKey, string eventId, string eventMarker, CancellationToken cancellationToken)
     {
-        var (from, to) = AuditEventKeys.IdMarkerRange(e.Id);
+        var (from, to) = AuditEventKeys.IdMarkerRange(eventId);
         await foreach (var marker in _events.QueryAsync<TableEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {from} and RowKey le {to}"), select: RowKeyOnly, cancellationToken: cancellationToken))
         {
-            if (AuditEventKeys.IsMarkerOf(marker.RowKey, e.Id, e.Raw.Span))
+            if (AuditEventKeys.IsMarkerOf(marker.RowKey, eventId, eventMarker))
             {
                 return true;
             }

@@ -16,17 +16,12 @@ namespace AuditExport.Tests.Robustness;
 public sealed class BacklogCrashTests(EmulatorsFixture emulators, ITestOutputHelper output)
 {
     private const int Bound = 100;
-    private static readonly JsonObject Timer = new() { ["Data"] = new JsonObject(), ["Metadata"] = new JsonObject() };
 
     [Fact]
     public async Task A_backlog_is_exported_across_invocations_exactly_once_with_an_invocation_killed_mid_job()
     {
         await using var s3 = await FaultyProxy.StartAsync(emulators.S3Endpoint);
-        var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
-        settings["ExportJobsTable"] = EmulatorsFixture.UniqueName("jobs");
-        settings["ExportStateTable"] = EmulatorsFixture.UniqueName("state");
-        settings["ExportSafetyLagSeconds"] = "1";
-        settings["ExportLeaseSeconds"] = "5"; // a killed run holds its lease until it expires
+        var settings = KilledHandlerSetup.Settings(emulators);
         settings["ExportMaxRecordsPerJob"] = Bound.ToString();
         settings["ExportMaxRecordsPerFile"] = "40"; // each 50-event segment its own object: a job writes several
         settings["ExportTimeBudgetSeconds"] = "1";
@@ -34,17 +29,7 @@ public sealed class BacklogCrashTests(EmulatorsFixture emulators, ITestOutputHel
         try
         {
             var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
-            string id;
-            await using (var door = await FrontDoor.StartAsync(handler.BaseAddress))
-            using (var api = door.CreateClient())
-            {
-                var created = await api.PostAsJsonAsync("/api/export-configurations/s3-access-key", new JsonObject
-                {
-                    ["interval"] = "EVERY_2_HOURS", ["bucket"] = bucket, ["region"] = "us-east-1", ["accessKeyId"] = "S3RVER", ["secretAccessKey"] = "S3RVER",
-                    ["endpoint"] = s3.Endpoint.AbsoluteUri, ["forcePathStyle"] = true,
-                });
-                id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-            }
+            var id = await KilledHandlerSetup.CreateS3ConfigurationAsync(handler, s3.Endpoint, bucket);
 
             // 1,000 events in batches of 50, two batches a second: about ten jobs of at most two seconds each.
             var events = Samples.Numbered("backlog", 1000);
@@ -81,7 +66,7 @@ public sealed class BacklogCrashTests(EmulatorsFixture emulators, ITestOutputHel
             var invocations = new List<JsonElement>();
             using (var host = new FunctionsHostClient(handler.BaseAddress))
             {
-                var first = await host.InvokeAsync("ExportEvery2Hours", Timer);
+                var first = await host.InvokeAsync("ExportEvery2Hours", KilledHandlerSetup.Timer());
                 Assert.True(first.Succeeded, string.Join(" | ", first.Logs));
                 invocations.Add(first.ReturnValue);
                 Assert.Equal(1, first.ReturnValue.GetProperty("behind").GetInt32());
@@ -90,7 +75,7 @@ public sealed class BacklogCrashTests(EmulatorsFixture emulators, ITestOutputHel
             Volatile.Write(ref killAt, Volatile.Read(ref puts) + 2); // the second object of the next job
             using (var host = new FunctionsHostClient(handler.BaseAddress))
             {
-                var killed = host.InvokeAsync("ExportBacklogs", Timer);
+                var killed = host.InvokeAsync("ExportBacklogs", KilledHandlerSetup.Timer());
                 await hanging.Task.WaitAsync(TimeSpan.FromSeconds(30));
                 handler.Kill();
                 await Assert.ThrowsAnyAsync<HttpRequestException>(() => killed);
@@ -101,7 +86,7 @@ public sealed class BacklogCrashTests(EmulatorsFixture emulators, ITestOutputHel
             for (var run = 1; ; run++)
             {
                 using var host = new FunctionsHostClient(handler.BaseAddress);
-                var result = await host.InvokeAsync("ExportBacklogs", Timer);
+                var result = await host.InvokeAsync("ExportBacklogs", KilledHandlerSetup.Timer());
                 Assert.True(result.Succeeded, string.Join(" | ", result.Logs));
                 invocations.Add(result.ReturnValue);
                 if (result.ReturnValue.GetProperty("configurations").GetInt32() == 0)

@@ -16,16 +16,11 @@ public sealed class CrashTests(EmulatorsFixture emulators, ITestOutputHelper out
 {
     private const int Batches = 40;
     private const int BatchSize = 250;
-    private static readonly JsonObject Timer = new() { ["Data"] = new JsonObject(), ["Metadata"] = new JsonObject() };
 
     [Fact]
     public async Task Killing_the_handler_during_ingest_and_export_loses_nothing_and_duplicates_nothing()
     {
-        var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
-        settings["ExportJobsTable"] = EmulatorsFixture.UniqueName("jobs");
-        settings["ExportStateTable"] = EmulatorsFixture.UniqueName("state");
-        settings["ExportSafetyLagSeconds"] = "1";
-        settings["ExportLeaseSeconds"] = "5"; // a killed export holds its lease until it expires
+        var settings = KilledHandlerSetup.Settings(emulators);
         settings["ExportMaxRecordsPerFile"] = "500";
         var random = new Random(11);
         var handler = await HandlerProcess.StartAsync(settings);
@@ -64,18 +59,7 @@ public sealed class CrashTests(EmulatorsFixture emulators, ITestOutputHelper out
         try
         {
             var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
-            await using (var door = await FrontDoor.StartAsync(handler.BaseAddress))
-            using (var api = door.CreateClient())
-            {
-                var created = await api.PostAsJsonAsync("/api/export-configurations/s3-access-key", new JsonObject
-                {
-                    ["interval"] = "EVERY_2_HOURS", ["bucket"] = bucket, ["region"] = "us-east-1", ["accessKeyId"] = "S3RVER", ["secretAccessKey"] = "S3RVER",
-                    ["endpoint"] = emulators.S3Endpoint.AbsoluteUri, ["forcePathStyle"] = true,
-                });
-                settings["ConfigurationId"] = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-            }
-            var id = settings["ConfigurationId"];
-            settings.Remove("ConfigurationId");
+            var id = await KilledHandlerSetup.CreateS3ConfigurationAsync(handler, emulators.S3Endpoint, bucket);
 
             var start = DateTimeOffset.UtcNow.AddMinutes(-10);
             var events = Enumerable.Range(0, Batches * BatchSize).Select(i => SyntheticEvents.Create(i, start.AddMilliseconds(i), random)).ToList();
@@ -90,7 +74,7 @@ public sealed class CrashTests(EmulatorsFixture emulators, ITestOutputHelper out
 
             for (var run = 1; ; run++)
             {
-                await InvokeWithCrashesAsync("ExportEvery2Hours", Timer, killWithinMs: run <= 4 ? 400 : 0);
+                await InvokeWithCrashesAsync("ExportEvery2Hours", KilledHandlerSetup.Timer(), killWithinMs: run <= 4 ? 400 : 0);
                 await using var door = await FrontDoor.StartAsync(handler.BaseAddress); // the handler's port changes with each restart
                 using var api = door.CreateClient();
                 var last = await api.GetFromJsonAsync<JsonElement>($"/api/export-configurations/{id}");
