@@ -64,6 +64,44 @@ public sealed class ExportConfigurationService(
 
     public Task<List<ExportConfiguration>> ListAsync(CancellationToken cancellationToken) => store.ListAsync(cancellationToken);
 
+    /// <summary>
+    /// Tests again the configurations whose status is an error, each at most once per <see cref="RecheckInterval"/>
+    /// (listing often must not turn into calls to STS), in parallel. Immuta's verification step ("create the trust, then
+    /// list and expect SUCCESS") depends on it. Not a change anyone made, so not audited; a status that changes is logged.
+    /// </summary>
+    public async Task<List<ExportConfiguration>> RecheckFailedAsync(List<ExportConfiguration> configurations, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var due = configurations.Where(c => c.ConnectionStatus != ExportConfiguration.Success && Due(c.Id, now)).ToList();
+        var rechecked = new System.Collections.Concurrent.ConcurrentDictionary<Guid, ExportConfiguration>();
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (tested, ct) =>
+        {
+            var status = await tester.TestAsync(tested.Id, tested.Destination, () => secrets.SecretOf(tested), ct);
+            if (status == tested.ConnectionStatus)
+            {
+                return;
+            }
+            // Written only onto the settings that were tested: an update meanwhile has tested its own.
+            var (outcome, stored) = await ChangeAsync(tested.Id, null, null, null, current => Task.FromResult(
+                current.Destination == tested.Destination && current.ProtectedSecret == tested.ProtectedSecret ? current with { ConnectionStatus = status } : current), ct);
+            if (outcome == ConfigurationOutcome.Done && stored is not null)
+            {
+                logger.LogInformation("Re-tested configuration {ConfigurationId} on list: {Status}", tested.Id, stored.ConnectionStatus);
+                rechecked[tested.Id] = stored;
+            }
+        });
+        return configurations.Select(c => rechecked.GetValueOrDefault(c.Id, c)).ToList();
+    }
+
+    public static readonly TimeSpan RecheckInterval = TimeSpan.FromMinutes(1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, DateTimeOffset> _lastRecheck = new();
+
+    private bool Due(Guid id, DateTimeOffset now)
+    {
+        var last = _lastRecheck.GetOrAdd(id, DateTimeOffset.MinValue);
+        return (last == DateTimeOffset.MinValue || now - last >= RecheckInterval) && _lastRecheck.TryUpdate(id, now, last);
+    }
+
     /// <summary>Replaces the settings; a secret left out keeps the stored one. The type cannot change.</summary>
     public Task<(ConfigurationOutcome, ExportConfiguration?)> UpdateAsync(Guid id, string? ifMatch, ConfigurationInput input, ChangedBy by, CancellationToken cancellationToken) =>
         ChangeAsync(id, ifMatch, "update", by, async current =>

@@ -53,16 +53,40 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var status = $"Error testing access to {destination.Describe()} - {Redact(Reason(e, timeouts.Request))}";
+            var status = $"Error testing access to {StatusName(destination)} - {Redact(Reason(e, timeouts.Request))}";
             logger.LogWarning("Connection test of configuration {Id} failed: {Status}", configurationId, status);
             return status;
         }
     }
 
-    /// <summary>The service's error code and message (see <see cref="RetryPolicy.Describe"/>), or that it did not answer in time.</summary>
-    private static string Reason(Exception e, TimeSpan limit) => RetryPolicy.Cause(e) is OperationCanceledException or TimeoutException
-        ? $"no answer within {limit.TotalSeconds:0} seconds (tried {DestinationTimeouts.Attempts} times)"
-        : RetryPolicy.Describe(e);
+    /// <summary>
+    /// Immuta's documented form for S3 ("Error testing access to S3 using AssumedRole &lt;roleArn&gt; - &lt;AWS message&gt;"),
+    /// so scripts that match its statuses keep working; ADLS, which Immuta gives no form for, names the account and file system.
+    /// </summary>
+    private static string StatusName(DestinationSettings destination) => destination.Type switch
+    {
+        DestinationType.S3AccessKey => $"S3 using AccessKey {destination.AccessKeyId}",
+        DestinationType.S3AssumedRole => $"S3 using AssumedRole {destination.RoleArn}",
+        _ => destination.Describe(),
+    };
+
+    /// <summary>
+    /// AWS's own message as Immuta shows it (it names the action and resource refused), the storage service's code
+    /// and message (see <see cref="RetryPolicy.Describe"/>), or that the destination did not answer in time.
+    /// </summary>
+    private static string Reason(Exception e, TimeSpan limit) => RetryPolicy.Cause(e) switch
+    {
+        OperationCanceledException or TimeoutException => $"no answer within {limit.TotalSeconds:0} seconds (tried {DestinationTimeouts.Attempts} times)",
+        var cause when AwsMessage(cause) is { } message => message,
+        _ => RetryPolicy.Describe(e),
+    };
+
+    private static string? AwsMessage(Exception e) => e switch
+    {
+        Amazon.Runtime.AmazonServiceException { Message.Length: > 0 } aws => aws.Message,
+        DestinationAccessException { InnerException: { } inner } => AwsMessage(RetryPolicy.Cause(inner)),
+        _ => null,
+    };
 
     /// <summary>Belt and braces: a SAS signature never survives into a status, whatever an exception said.</summary>
     private static string Redact(string reason)

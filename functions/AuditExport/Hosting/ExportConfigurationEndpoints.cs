@@ -28,7 +28,8 @@ public static class ExportConfigurationEndpoints
         group.MapPost("/adls-sas-token", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.AdlsSasToken, r, s, reader, ct))
             .WithName("CreateAdlsSasTokenConfiguration").WithSummary("Create an export to ADLS Gen2 with a SAS token");
         group.MapGet("/", ListAsync).WithName("ListExportConfigurations")
-            .WithSummary("Every configuration with its health; ?health=FAILING,LATE lists only those in the states named")
+            .WithSummary("Every configuration with its health; ?health=FAILING,LATE lists only those in the states named. " +
+                "Configurations whose connectionStatus is an error are tested again first (each at most once a minute); ?verify=false skips that")
             .Produces<List<ConfigurationResponse>>();
         group.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration").Produces<ConfigurationResponse>();
         group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateExportConfiguration").WithSummary("Replace the settings; a secret left out keeps the stored one");
@@ -80,7 +81,7 @@ public static class ExportConfigurationEndpoints
         return await AnswerAsync(created, request.HttpContext, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> ListAsync(string? health, ExportConfigurationService service, ConfigurationResponder responder, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(string? health, bool? verify, ExportConfigurationService service, ConfigurationResponder responder, CancellationToken cancellationToken)
     {
         var wanted = new HashSet<HealthState>();
         foreach (var name in (health ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -93,7 +94,12 @@ public static class ExportConfigurationEndpoints
             wanted.Add(state);
         }
         var answers = new List<ConfigurationResponse>();
-        foreach (var configuration in await service.ListAsync(cancellationToken))
+        var configurations = await service.ListAsync(cancellationToken);
+        if (verify ?? true)
+        {
+            configurations = await service.RecheckFailedAsync(configurations, cancellationToken);
+        }
+        foreach (var configuration in configurations)
         {
             var answer = await responder.ToResponseAsync(configuration, cancellationToken);
             if (wanted.Count == 0 || wanted.Contains(answer.Health!.State))

@@ -52,6 +52,7 @@ public static class HandlerApp
         ApiAuthorization.Use(app, requireEntraId);
         app.MapOpenApi("/api/openapi.json");
         ExportConfigurationEndpoints.Map(app);
+        GraphQLApi.GraphQLEndpoint.Map(app);
         ExportTimerFunctions.Map(app);
         app.MapGet("/api/health", async (HealthProbe probe, CancellationToken ct) =>
         {

@@ -218,7 +218,7 @@ public sealed class ApiFailureTests(EmulatorsFixture emulators)
 
             Assert.Equal(HttpStatusCode.Created, status);
             var text = created.GetProperty("connectionStatus").GetString()!;
-            Assert.Equal("Error testing access to S3 bucket audit-bucket using AssumedRole arn:aws:iam::123456789012:role/audit-export - " + S3ClientFactory.MissingOwnIdentityReason, text);
+            Assert.Equal("Error testing access to S3 using AssumedRole arn:aws:iam::123456789012:role/audit-export - " + S3ClientFactory.MissingOwnIdentityReason, text);
             Assert.DoesNotContain("CrtIntegration", text);
         }
         finally

@@ -141,7 +141,7 @@ public sealed class SecretTargetTests(EmulatorsFixture emulators)
         var status = (await tested.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("connectionStatus").GetString();
         var (_, job) = await after.ExportNowAsync(id);
 
-        Assert.Equal($"Error testing access to S3 bucket {bucket} using AccessKey S3RVER - the configured endpoint {emulators.S3Endpoint.GetLeftPart(UriPartial.Authority)} is refused: " +
+        Assert.Equal($"Error testing access to S3 using AccessKey S3RVER - the configured endpoint {emulators.S3Endpoint.GetLeftPart(UriPartial.Authority)} is refused: " +
             "custom endpoints are not allowed here (the AllowCustomEndpoints setting is off)", status);
         Assert.Equal("FAILED", job.GetProperty("status").GetString());
         Assert.Contains("custom endpoints are not allowed here", job.GetProperty("failureReason").GetString());

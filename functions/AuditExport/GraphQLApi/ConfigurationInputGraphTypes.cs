@@ -1,0 +1,67 @@
+using AuditExport.Configurations;
+using GraphQL.Types;
+
+namespace AuditExport.GraphQLApi;
+
+/// <summary>
+/// The inputs of the create mutations: Immuta's fields (<c>interval bucket path region accessKeyId secretAccessKey</c>,
+/// <c>roleArn</c>, <c>storageAccount fileSystem sasToken</c>) plus ours. The values are checked by
+/// <see cref="ConfigurationRequestReader"/>, exactly as the REST API checks them.
+/// </summary>
+public abstract class CreateInputGraphType : InputObjectGraphType
+{
+    protected CreateInputGraphType(string name, DestinationType type)
+    {
+        Name = name;
+        Field<NonNullGraphType<EnumerationGraphType<ExportInterval>>>("interval");
+        Field<IdGraphType>("id").Description("Migration: a UUID not in use, to keep the ExternalId a role already trusts; left out, a new one");
+        Field<BooleanGraphType>("enabled").Description("Default true");
+        Field<EnumerationGraphType<StartFrom>>("startFrom").Description("Default CREATION_TIME");
+        Field<StringGraphType>("path").Description("Folder for the objects; left out, the root");
+        Field<StringGraphType>("endpoint").Description("An S3-compatible store or a non-public cloud; needs AllowCustomEndpoints");
+        if (type == DestinationType.AdlsSasToken)
+        {
+            Field<NonNullGraphType<StringGraphType>>("storageAccount");
+            Field<NonNullGraphType<StringGraphType>>("fileSystem");
+            Field<NonNullGraphType<StringGraphType>>("sasToken");
+            return;
+        }
+        Field<NonNullGraphType<StringGraphType>>("bucket");
+        Field<NonNullGraphType<StringGraphType>>("region");
+        Field<BooleanGraphType>("forcePathStyle");
+        if (type == DestinationType.S3AccessKey)
+        {
+            Field<NonNullGraphType<StringGraphType>>("accessKeyId");
+            Field<NonNullGraphType<StringGraphType>>("secretAccessKey");
+        }
+        else
+        {
+            Field<NonNullGraphType<StringGraphType>>("roleArn");
+        }
+    }
+}
+
+public sealed class S3AccessKeyExportConfigurationInputGraphType() : CreateInputGraphType("S3AccessKeyExportConfigurationInput", DestinationType.S3AccessKey);
+
+public sealed class S3AssumedRoleExportConfigurationInputGraphType() : CreateInputGraphType("S3AssumedRoleExportConfigurationInput", DestinationType.S3AssumedRole);
+
+public sealed class AdlsExportConfigurationInputGraphType() : CreateInputGraphType("AdlsExportConfigurationInput", DestinationType.AdlsSasToken);
+
+/// <summary>
+/// The input of <c>updateExportConfiguration</c>: any field of the configuration's kind; a field left out keeps its
+/// value, a secret left out keeps the stored one (unless where it would be sent changes), null clears an optional field.
+/// </summary>
+public sealed class UpdateExportConfigurationInputGraphType : InputObjectGraphType
+{
+    public UpdateExportConfigurationInputGraphType()
+    {
+        Name = "UpdateExportConfigurationInput";
+        Field<EnumerationGraphType<ExportInterval>>("interval");
+        Field<BooleanGraphType>("enabled");
+        foreach (var name in new[] { "path", "endpoint", "bucket", "region", "accessKeyId", "secretAccessKey", "roleArn", "storageAccount", "fileSystem", "sasToken" })
+        {
+            Field<StringGraphType>(name);
+        }
+        Field<BooleanGraphType>("forcePathStyle");
+    }
+}

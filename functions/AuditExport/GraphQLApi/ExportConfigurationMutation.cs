@@ -1,0 +1,118 @@
+using AuditExport.Configurations;
+using AuditExport.Export;
+using AuditExport.Hosting;
+using GraphQL;
+using GraphQL.Types;
+
+namespace AuditExport.GraphQLApi;
+
+/// <summary>
+/// Immuta's create mutations (<c>createS3AccessKeyExportConfiguration</c>, <c>createS3AssumedRoleExportConfiguration</c>,
+/// <c>createAdlsExportConfiguration</c>) and the rest of the lifecycle, over the same service as the REST API.
+/// Every mutation needs the Admin role. A mutation that fails answers null with its errors.
+/// </summary>
+public sealed class ExportConfigurationMutation : ObjectGraphType
+{
+    public ExportConfigurationMutation()
+    {
+        Name = "Mutation";
+        Create<S3AccessKeyExportConfigurationInputGraphType>("createS3AccessKeyExportConfiguration", DestinationType.S3AccessKey);
+        Create<S3AssumedRoleExportConfigurationInputGraphType>("createS3AssumedRoleExportConfiguration", DestinationType.S3AssumedRole);
+        Create<AdlsExportConfigurationInputGraphType>("createAdlsExportConfiguration", DestinationType.AdlsSasToken);
+
+        Field<ExportConfigurationGraphType>("updateExportConfiguration")
+            .Description("Change the fields given; the kind cannot change. The connection is tested again.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Argument<NonNullGraphType<UpdateExportConfigurationInputGraphType>>("input")
+            .ResolveAsync(context => AdminAsync(context, async (service, id) =>
+            {
+                var current = await service.GetAsync(id, context.CancellationToken);
+                if (current is null)
+                {
+                    context.NotFound(id);
+                    return null;
+                }
+                var input = await GraphQLInputReader.ReadAsync(context, current.Destination.Type, current);
+                if (input is null)
+                {
+                    return null;
+                }
+                // The input was checked against this version (a kept secret may not go elsewhere): write only onto it.
+                return Answer(context, id, await service.UpdateAsync(id, current.ETag, input, context.ChangedBy(), context.CancellationToken));
+            }));
+        Field<ExportConfigurationGraphType>("deleteExportConfiguration")
+            .Description("Delete the configuration; answers it as it was. Its exported objects and job history stay.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(context => AdminAsync(context, async (service, id) =>
+            {
+                var current = await service.GetAsync(id, context.CancellationToken);
+                var outcome = current is null ? ConfigurationOutcome.NotFound
+                    : await service.DeleteAsync(id, current.ETag, context.ChangedBy(), context.CancellationToken);
+                if (outcome == ConfigurationOutcome.Done)
+                {
+                    await context.Service<ExportStores>().DeleteStateAsync(id, context.CancellationToken);
+                }
+                return Answer(context, id, (outcome, current));
+            }));
+        Lifecycle("enableExportConfiguration", "Start exporting on the interval", (service, id, by, ct) => service.SetEnabledAsync(id, null, true, by, ct));
+        Lifecycle("disableExportConfiguration", "Stop exporting; nothing is lost, the next export after enabling covers the gap",
+            (service, id, by, ct) => service.SetEnabledAsync(id, null, false, by, ct));
+        Lifecycle("testExportConfigurationConnection", "Write the probe object again; connectionStatus says what happened",
+            (service, id, by, ct) => service.TestConnectionAsync(id, by, ct));
+    }
+
+    private void Create<TInput>(string name, DestinationType type) where TInput : IInputObjectGraphType =>
+        Field<ExportConfigurationGraphType>(name)
+            .Description($"Create a {type} export; the connection is tested and the configuration stored whatever the result")
+            .Argument<NonNullGraphType<TInput>>("input")
+            .ResolveAsync(async context =>
+            {
+                if (!context.Holds(ApiRoles.Admin))
+                {
+                    return null;
+                }
+                var input = await GraphQLInputReader.ReadAsync(context, type, current: null);
+                if (input is null)
+                {
+                    return null;
+                }
+                var created = await context.Service<ExportConfigurationService>().CreateAsync(input, context.ChangedBy(), context.CancellationToken);
+                if (created is null)
+                {
+                    context.Fail("CONFLICT", $"A configuration with id {input.Id} exists; leave id out for a new one, or update that one.", "id");
+                }
+                return created;
+            });
+
+    private void Lifecycle(string name, string description,
+        Func<ExportConfigurationService, Guid, ChangedBy, CancellationToken, Task<(ConfigurationOutcome, ExportConfiguration?)>> change) =>
+        Field<ExportConfigurationGraphType>(name)
+            .Description(description)
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(context => AdminAsync(context, async (service, id) =>
+                Answer(context, id, await change(service, id, context.ChangedBy(), context.CancellationToken))));
+
+    private static async Task<object?> AdminAsync(IResolveFieldContext context, Func<ExportConfigurationService, Guid, Task<ExportConfiguration?>> action)
+    {
+        if (!context.Holds(ApiRoles.Admin) || context.Id() is not { } id)
+        {
+            return null;
+        }
+        return await action(context.Service<ExportConfigurationService>(), id);
+    }
+
+    private static ExportConfiguration? Answer(IResolveFieldContext context, Guid id, (ConfigurationOutcome Outcome, ExportConfiguration? Configuration) result)
+    {
+        switch (result.Outcome)
+        {
+            case ConfigurationOutcome.Done:
+                return result.Configuration;
+            case ConfigurationOutcome.NotFound:
+                context.NotFound(id);
+                return null;
+            default:
+                context.Fail("CONFLICT", "The configuration changed while this request was handled; read it again and retry.");
+                return null;
+        }
+    }
+}
