@@ -14,31 +14,40 @@ public abstract class CreateInputGraphType : InputObjectGraphType
     {
         Name = name;
         Field<NonNullGraphType<EnumerationGraphType<ExportInterval>>>("interval");
-        Field<IdGraphType>("id").Description("Migration: a UUID not in use, to keep the ExternalId a role already trusts; left out, a new one");
-        Field<BooleanGraphType>("enabled").Description("Default true");
-        Field<EnumerationGraphType<StartFrom>>("startFrom").Description("Default CREATION_TIME");
-        Field<StringGraphType>("path").Description("Folder for the objects; left out, the root");
-        Field<StringGraphType>("endpoint").Description("An S3-compatible store or a non-public cloud; needs AllowCustomEndpoints");
         if (type == DestinationType.AdlsSasToken)
         {
             Field<NonNullGraphType<StringGraphType>>("storageAccount");
             Field<NonNullGraphType<StringGraphType>>("fileSystem");
+            Path();
             Field<NonNullGraphType<StringGraphType>>("sasToken");
-            return;
-        }
-        Field<NonNullGraphType<StringGraphType>>("bucket");
-        Field<NonNullGraphType<StringGraphType>>("region");
-        Field<BooleanGraphType>("forcePathStyle");
-        if (type == DestinationType.S3AccessKey)
-        {
-            Field<NonNullGraphType<StringGraphType>>("accessKeyId");
-            Field<NonNullGraphType<StringGraphType>>("secretAccessKey");
         }
         else
         {
-            Field<NonNullGraphType<StringGraphType>>("roleArn");
+            Field<NonNullGraphType<StringGraphType>>("bucket");
+            Path();
+            Field<NonNullGraphType<StringGraphType>>("region");
+            if (type == DestinationType.S3AccessKey)
+            {
+                Field<NonNullGraphType<StringGraphType>>("accessKeyId");
+                Field<NonNullGraphType<StringGraphType>>("secretAccessKey");
+            }
+            else
+            {
+                Field<NonNullGraphType<StringGraphType>>("roleArn");
+            }
+        }
+        // Ours, beyond Immuta's fields.
+        Field<IdGraphType>("id").Description("Migration: a UUID not in use, to keep the ExternalId a role already trusts; left out, a new one");
+        Field<BooleanGraphType>("enabled").Description("Default true");
+        Field<EnumerationGraphType<StartFrom>>("startFrom").Description("Default CREATION_TIME");
+        Field<StringGraphType>("endpoint").Description("An S3-compatible store or a non-public cloud; needs AllowCustomEndpoints");
+        if (type != DestinationType.AdlsSasToken)
+        {
+            Field<BooleanGraphType>("forcePathStyle");
         }
     }
+
+    private void Path() => Field<StringGraphType>("path").Description("Folder for the objects; left out, the root");
 }
 
 public sealed class S3AccessKeyExportConfigurationInputGraphType() : CreateInputGraphType("S3AccessKeyExportConfigurationInput", DestinationType.S3AccessKey);

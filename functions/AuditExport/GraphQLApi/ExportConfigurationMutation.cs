@@ -16,9 +16,10 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
     public ExportConfigurationMutation()
     {
         Name = "Mutation";
-        Create<S3AccessKeyExportConfigurationInputGraphType>("createS3AccessKeyExportConfiguration", DestinationType.S3AccessKey);
-        Create<S3AssumedRoleExportConfigurationInputGraphType>("createS3AssumedRoleExportConfiguration", DestinationType.S3AssumedRole);
-        Create<AdlsExportConfigurationInputGraphType>("createAdlsExportConfiguration", DestinationType.AdlsSasToken);
+        Create<S3AccessKeyExportConfigurationInputGraphType>("createS3AccessKeyExportConfiguration", DestinationType.S3AccessKey, "to S3 with an access key");
+        Create<S3AssumedRoleExportConfigurationInputGraphType>("createS3AssumedRoleExportConfiguration", DestinationType.S3AssumedRole,
+            "to S3 through an IAM role; its trust policy must require ExternalId = the new id");
+        Create<AdlsExportConfigurationInputGraphType>("createAdlsExportConfiguration", DestinationType.AdlsSasToken, "to ADLS Gen2 with a SAS token (create and write)");
 
         Field<ExportConfigurationGraphType>("updateExportConfiguration")
             .Description("Change the fields given; the kind cannot change. The connection is tested again.")
@@ -61,9 +62,9 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
             (service, id, by, ct) => service.TestConnectionAsync(id, by, ct));
     }
 
-    private void Create<TInput>(string name, DestinationType type) where TInput : IInputObjectGraphType =>
+    private void Create<TInput>(string name, DestinationType type, string destination) where TInput : IInputObjectGraphType =>
         Field<ExportConfigurationGraphType>(name)
-            .Description($"Create a {type} export; the connection is tested and the configuration stored whatever the result")
+            .Description($"Create an export {destination}. The connection is tested and the configuration stored whatever the result.")
             .Argument<NonNullGraphType<TInput>>("input")
             .ResolveAsync(async context =>
             {
