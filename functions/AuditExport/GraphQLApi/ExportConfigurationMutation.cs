@@ -68,6 +68,7 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
             .Argument<NonNullGraphType<TInput>>("input")
             .ResolveAsync(async context =>
             {
+                context.CountOperation();
                 if (!context.Holds(ApiRoles.Admin))
                 {
                     return null;
@@ -95,6 +96,7 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
 
     private static async Task<object?> AdminAsync(IResolveFieldContext context, Func<ExportConfigurationService, Guid, Task<ExportConfiguration?>> action)
     {
+        context.CountOperation();
         if (!context.Holds(ApiRoles.Admin) || context.Id() is not { } id)
         {
             return null;

@@ -15,6 +15,7 @@ public sealed class ExportConfigurationQuery : ObjectGraphType
                 "so a trust policy fixed after creation shows SUCCESS here, as Immuta's verification step expects.")
             .ResolveAsync(async context =>
             {
+                context.CountOperation();
                 var service = context.Service<ExportConfigurationService>();
                 return await service.RecheckFailedAsync(await service.ListAsync(context.CancellationToken), context.CancellationToken);
             });
@@ -22,6 +23,7 @@ public sealed class ExportConfigurationQuery : ObjectGraphType
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async context =>
             {
+                context.CountOperation();
                 if (context.Id() is not { } id)
                 {
                     return null;

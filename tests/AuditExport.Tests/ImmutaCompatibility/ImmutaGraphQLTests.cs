@@ -319,6 +319,13 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         Assert.Equal(HttpStatusCode.OK, unknown.StatusCode);
         Assert.Contains("secretAccessKey", Errors(await unknown.Content.ReadFromJsonAsync<JsonElement>())[0].Message);
 
+        // Aliases cannot turn one request into thousands of table scans.
+        var aliases = string.Join(" ", Enumerable.Range(1, 11).Select(i => $"a{i}: getAllExportConfigurations {{ id }}"));
+        var (_, many, _) = await PostAsync($"{{ {aliases} }}");
+        Assert.Contains(Errors(many), e => e.Code == "TOO_MANY_OPERATIONS" && e.Message == "A request may run at most 10 operations; send the rest in another request.");
+        var (_, ten, _) = await PostAsync($"{{ {string.Join(" ", Enumerable.Range(1, 10).Select(i => $"a{i}: getAllExportConfigurations {{ id }}"))} }}");
+        Assert.False(ten.TryGetProperty("errors", out _), ten.ToString());
+
         using var noKey = _handler.FrontDoor.CreateClient(withKey: false);
         using var refused = await noKey.PostAsync("/api/audit/graphql", new StringContent("{\"query\": \"{ getAllExportConfigurations { id } }\"}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
