@@ -19,6 +19,7 @@ namespace AuditExport.Tests.Configurations;
 public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IAsyncLifetime
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/audit-export";
+    private HandlerWithSts _api = null!;
     private FakeStsServer _sts = null!;
     private TestHandler _handler = null!;
     private HttpClient _http = null!;
@@ -26,18 +27,15 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
 
     public async Task InitializeAsync()
     {
-        _sts = await FakeStsServer.StartAsync();
-        _settings = TestHandler.IsolatedSettings(emulators, out _, out _);
-        _settings[S3ClientFactory.StsEndpointSetting] = _sts.Endpoint.AbsoluteUri;
-        _handler = await TestHandler.StartAsync(_settings);
+        _api = await HandlerWithSts.StartAsync(emulators);
+        (_sts, _handler, _settings) = (_api.Sts, _api.Handler, _api.Settings);
         _http = _handler.Http();
     }
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _handler.DisposeAsync();
-        await _sts.DisposeAsync();
+        await _api.DisposeAsync();
     }
 
     private async Task<JsonObject> S3AccessKeyBodyAsync(string secret = "S3RVER", string path = "audit/prod") => new()

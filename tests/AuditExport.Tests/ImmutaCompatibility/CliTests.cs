@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AuditExport.Cli;
-using AuditExport.Destinations;
 using AuditExport.LocalHost;
 using AuditExport.Tests.Infrastructure;
 
@@ -15,29 +14,27 @@ namespace AuditExport.Tests.ImmutaCompatibility;
 public sealed class CliTests(EmulatorsFixture emulators) : IAsyncLifetime
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/immuta-cli-export";
+    private HandlerWithSts _api = null!;
     private FakeStsServer _sts = null!;
-    private TestHandler _handler = null!;
     private readonly string _folder = Directory.CreateTempSubdirectory("cli-").FullName;
     private Dictionary<string, string?> _environment = null!;
 
     public async Task InitializeAsync()
     {
-        _sts = await FakeStsServer.StartAsync();
-        var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
-        settings[S3ClientFactory.StsEndpointSetting] = _sts.Endpoint.AbsoluteUri;
-        _handler = await TestHandler.StartAsync(settings);
+        _api = await HandlerWithSts.StartAsync(emulators);
+        _sts = _api.Sts;
+        var frontDoor = _api.Handler.FrontDoor;
         _environment = new()
         {
-            [CliOptions.UrlVariable] = _handler.FrontDoor.BaseAddress.AbsoluteUri,
-            [CliOptions.KeyVariable] = _handler.FrontDoor.FunctionKey,
-            [CliOptions.TokenVariable] = _handler.FrontDoor.IssueToken(FrontDoor.LocalAdmin),
+            [CliOptions.UrlVariable] = frontDoor.BaseAddress.AbsoluteUri,
+            [CliOptions.KeyVariable] = frontDoor.FunctionKey,
+            [CliOptions.TokenVariable] = frontDoor.IssueToken(FrontDoor.LocalAdmin),
         };
     }
 
     public async Task DisposeAsync()
     {
-        await _handler.DisposeAsync();
-        await _sts.DisposeAsync();
+        await _api.DisposeAsync();
         Directory.Delete(_folder, recursive: true);
     }
 

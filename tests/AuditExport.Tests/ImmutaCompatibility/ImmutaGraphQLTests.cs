@@ -22,24 +22,22 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
     private const string RoleArn = "arn:aws:iam::123456789012:role/immuta-audit-export";
     private const string ExampleSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     private static readonly Caller Reader = new("auditor@contoso.example", "5b5450db-eb26-4c1a-981c-ba1d25f0483d", new HashSet<string> { ApiRoles.Reader }, "aad");
+    private HandlerWithSts _api = null!;
     private FakeStsServer _sts = null!;
     private TestHandler _handler = null!;
     private HttpClient _http = null!;
 
     public async Task InitializeAsync()
     {
-        _sts = await FakeStsServer.StartAsync();
-        var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
-        settings[S3ClientFactory.StsEndpointSetting] = _sts.Endpoint.AbsoluteUri;
-        _handler = await TestHandler.StartAsync(settings);
+        _api = await HandlerWithSts.StartAsync(emulators);
+        (_sts, _handler) = (_api.Sts, _api.Handler);
         _http = _handler.Http();
     }
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _handler.DisposeAsync();
-        await _sts.DisposeAsync();
+        await _api.DisposeAsync();
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body, string Text)> PostAsync(HttpClient http, string query, JsonObject? variables = null)

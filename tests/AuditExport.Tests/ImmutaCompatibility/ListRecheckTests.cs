@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using AuditExport.Destinations;
 using AuditExport.LocalHost;
 using AuditExport.Tests.Infrastructure;
 
@@ -15,24 +14,21 @@ public sealed class ListRecheckTests(EmulatorsFixture emulators) : IAsyncLifetim
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/audit-export-recheck";
     private readonly AdjustableClock _clock = new(DateTimeOffset.UtcNow);
+    private HandlerWithSts _api = null!;
     private FakeStsServer _sts = null!;
-    private TestHandler _handler = null!;
     private HttpClient _http = null!;
 
     public async Task InitializeAsync()
     {
-        _sts = await FakeStsServer.StartAsync();
-        var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
-        settings[S3ClientFactory.StsEndpointSetting] = _sts.Endpoint.AbsoluteUri;
-        _handler = await TestHandler.StartAsync(settings, _clock);
-        _http = _handler.Http();
+        _api = await HandlerWithSts.StartAsync(emulators, _clock);
+        _sts = _api.Sts;
+        _http = _api.Handler.Http();
     }
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _handler.DisposeAsync();
-        await _sts.DisposeAsync();
+        await _api.DisposeAsync();
     }
 
     private async Task<string?> ListedStatusAsync(string id, string query = "")
