@@ -23,6 +23,9 @@ public sealed class ExportConfigurationService(
 {
     private const int MaxAttemptsWithoutIfMatch = 30;
 
+    /// <summary>What both APIs answer when <see cref="CreateAsync"/> finds the id taken.</summary>
+    public static string IdInUse(Guid? id) => $"A configuration with id {id} exists; leave id out for a new one, or update that one.";
+
     /// <summary>The new configuration, or null when the id the input asks for is already in use.</summary>
     public async Task<ExportConfiguration?> CreateAsync(ConfigurationInput input, ChangedBy by, CancellationToken cancellationToken)
     {

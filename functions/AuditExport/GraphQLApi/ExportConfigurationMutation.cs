@@ -81,7 +81,7 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
                 var created = await context.Service<ExportConfigurationService>().CreateAsync(input, context.ChangedBy(), context.CancellationToken);
                 if (created is null)
                 {
-                    context.Fail("CONFLICT", $"A configuration with id {input.Id} exists; leave id out for a new one, or update that one.", "id");
+                    context.Fail("CONFLICT", ExportConfigurationService.IdInUse(input.Id), "id");
                 }
                 return created;
             });

@@ -61,7 +61,7 @@ internal static class GraphQLContext
         {
             return true;
         }
-        context.Fail("FORBIDDEN", $"{caller.Name} lacks the app role {role}, which {context.FieldDefinition.Name} needs. Ask an owner of the API's app registration to assign it.");
+        context.Fail("FORBIDDEN", caller.Lacks(role, context.FieldDefinition.Name));
         return false;
     }
 

@@ -61,7 +61,7 @@ public static class ApiAuthorization
             {
                 logger.LogWarning("Refused {Method} {Path} for {Caller} ({CallerId}): the role {Role} is missing", context.Request.Method, path, caller.Name, caller.Id, needed);
                 await Results.Problem(title: "Forbidden.",
-                    detail: $"{caller.Name} lacks the app role {needed}, which {context.Request.Method} {path} needs. Ask an owner of the API's app registration to assign it.",
+                    detail: caller.Lacks(needed, $"{context.Request.Method} {path}"),
                     statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
                 return;
             }

@@ -54,6 +54,10 @@ public sealed record Caller(string Name, string? Id, IReadOnlySet<string> Roles,
         }
     }
 
+    /// <summary>Why a request is refused for lack of a role (REST answers it as 403, GraphQL as a FORBIDDEN error).</summary>
+    public string Lacks(string role, string what) =>
+        $"{Name} lacks the app role {role}, which {what} needs. Ask an owner of the API's app registration to assign it.";
+
     public bool Has(string role) => Roles.Contains(role) || (role == ApiRoles.Reader && Roles.Contains(ApiRoles.Admin));
 
     /// <summary>What the base64 JSON of X-MS-CLIENT-PRINCIPAL holds for this caller (the local front door and tests send it).</summary>

@@ -75,7 +75,7 @@ public static class ExportConfigurationEndpoints
         var created = await service.CreateAsync(input!, By(request.HttpContext), cancellationToken);
         if (created is null)
         {
-            return Results.Problem(title: "The id is in use.", detail: $"A configuration with id {input!.Id} exists; leave id out for a new one, or update that one.",
+            return Results.Problem(title: "The id is in use.", detail: ExportConfigurationService.IdInUse(input!.Id),
                 statusCode: StatusCodes.Status409Conflict);
         }
         return await AnswerAsync(created, request.HttpContext, StatusCodes.Status201Created);
