@@ -20,7 +20,9 @@ namespace AuditExport.Tests.ImmutaCompatibility;
 public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifetime
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/immuta-audit-export";
-    private const string ExampleSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    // Made-up values of the right shape (uppercase letters and digits; 16+ characters): not AWS's, and not any real key.
+    private const string ExampleKeyId = "TESTONLYKEYID00000001";
+    private const string ExampleSecret = "test-only-secret-not-a-real-key/0001";
     private static readonly Caller Reader = new("auditor@contoso.example", "5b5450db-eb26-4c1a-981c-ba1d25f0483d", new HashSet<string> { ApiRoles.Reader }, "aad");
     private HandlerWithSts _api = null!;
     private FakeStsServer _sts = null!;
@@ -108,13 +110,13 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         var document = ImmutaDocuments.Fill(ImmutaDocuments.CreateS3AccessKey, new Dictionary<string, string>
         {
             ["your-s3-bucket"] = "acme-audit-logs", ["your-bucket-path"] = "immuta", ["your-bucket-region"] = "us-east-1",
-            ["your-access-key"] = "AKIAIOSFODNN7EXAMPLE", ["your-secret-access-key"] = ExampleSecret,
+            ["your-access-key"] = ExampleKeyId, ["your-secret-access-key"] = ExampleSecret,
         });
 
         var (_, body, text) = await PostAsync(document);
 
         var created = Data(body, "createS3AccessKeyExportConfiguration");
-        Assert.StartsWith("Error testing access to S3 using AccessKey AKIAIOSFODNN7EXAMPLE - ", created.GetProperty("connectionStatus").GetString());
+        Assert.StartsWith($"Error testing access to S3 using AccessKey {ExampleKeyId} - ", created.GetProperty("connectionStatus").GetString());
         Assert.Equal("S3AccessKeyEndpointConfiguration", created.GetProperty("endpointConfiguration").GetProperty("__typename").GetString());
         Assert.DoesNotContain(ExampleSecret, text);
     }
@@ -240,7 +242,7 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         var document = ImmutaDocuments.Fill(ImmutaDocuments.CreateS3AccessKey, new Dictionary<string, string>
         {
             ["your-s3-bucket"] = "Not_A_Bucket", ["your-bucket-path"] = "audit", ["your-bucket-region"] = "mars-1",
-            ["your-access-key"] = "AKIAIOSFODNN7EXAMPLE", ["your-secret-access-key"] = ExampleSecret,
+            ["your-access-key"] = ExampleKeyId, ["your-secret-access-key"] = ExampleSecret,
         });
 
         var (status, body, text) = await PostAsync(document);
@@ -252,7 +254,7 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         Assert.All(errors, e => Assert.Equal("BAD_USER_INPUT", e.Code));
         var rest = await _http.PostAsJsonAsync("/api/export-configurations/s3-access-key", new
         {
-            interval = "EVERY_12_HOURS", bucket = "Not_A_Bucket", path = "audit", region = "mars-1", accessKeyId = "AKIAIOSFODNN7EXAMPLE", secretAccessKey = ExampleSecret,
+            interval = "EVERY_12_HOURS", bucket = "Not_A_Bucket", path = "audit", region = "mars-1", accessKeyId = ExampleKeyId, secretAccessKey = ExampleSecret,
         });
         var restErrors = (await rest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.All(errors, e => Assert.Equal($"{e.Field} {restErrors.GetProperty(e.Field!)[0].GetString()}", e.Message));
@@ -275,7 +277,7 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         var id = Guid.NewGuid();
         var documents = new Dictionary<string, string>
         {
-            ["createS3AccessKeyExportConfiguration"] = "input: {interval: EVERY_2_HOURS, bucket: \"b-1234\", region: \"us-east-1\", accessKeyId: \"AKIAIOSFODNN7EXAMPLE\", secretAccessKey: \"x\"}",
+            ["createS3AccessKeyExportConfiguration"] = $"input: {{interval: EVERY_2_HOURS, bucket: \"b-1234\", region: \"us-east-1\", accessKeyId: \"{ExampleKeyId}\", secretAccessKey: \"x\"}}",
             ["createS3AssumedRoleExportConfiguration"] = $"input: {{interval: EVERY_2_HOURS, bucket: \"b-1234\", region: \"us-east-1\", roleArn: \"{RoleArn}\"}}",
             ["createAdlsExportConfiguration"] = "input: {interval: EVERY_2_HOURS, storageAccount: \"acct\", fileSystem: \"fs\", sasToken: \"sv=1\"}",
             ["updateExportConfiguration"] = $"id: \"{id}\", input: {{interval: EVERY_4_HOURS}}",
