@@ -18,14 +18,14 @@ namespace AuditExport.GraphQLApi;
 public static class GraphQLEndpoint
 {
     public const string Route = "/api/audit/graphql";
-    public const int MaxBodyBytes = 64 * 1024;
 
     private static readonly AuditGraphQLSchema Schema = Initialized();
     private static readonly DocumentExecuter Executer = new();
     private static readonly GraphQLSerializer Serializer = new();
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost(Route, ExecuteAsync).WithTags("Immuta compatibility").WithName("AuditGraphQL")
+        // A query is a POST too: the route needs Reader, and each mutation checks Admin itself.
+        app.MapPost(Route, ExecuteAsync).WithMetadata(new RequiredRole(ApiRoles.Reader)).WithTags("Immuta compatibility").WithName("AuditGraphQL")
             .WithSummary("Immuta's audit export GraphQL API: createS3AccessKeyExportConfiguration, getAllExportConfigurations and the rest");
 
     /// <summary>The schema in SDL, as the README's reference prints it.</summary>
@@ -61,28 +61,15 @@ public static class GraphQLEndpoint
                 $"Send Content-Type: application/json with {{\"query\": \"...\"}} (this request said '{request.ContentType ?? "nothing"}').");
             return null;
         }
-        if (request.ContentLength > MaxBodyBytes)
+        if (await BoundedBody.ReadAsync(request, context.RequestAborted) is not { } body)
         {
-            await FailAsync(context, StatusCodes.Status413PayloadTooLarge, $"A GraphQL request may be at most {MaxBodyBytes} bytes.");
+            await FailAsync(context, StatusCodes.Status413PayloadTooLarge, $"A GraphQL request may be at most {BoundedBody.MaxBytes} bytes.");
             return null;
-        }
-        var body = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            body.Write(chunk, 0, read);
-            if (body.Length > MaxBodyBytes)
-            {
-                await FailAsync(context, StatusCodes.Status413PayloadTooLarge, $"A GraphQL request may be at most {MaxBodyBytes} bytes.");
-                return null;
-            }
         }
         GraphQLRequest? parsed;
         try
         {
-            body.Position = 0;
-            parsed = await Serializer.ReadAsync<GraphQLRequest>(body, context.RequestAborted);
+            parsed = Serializer.Deserialize<GraphQLRequest>(System.Text.Encoding.UTF8.GetString(body));
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException)
         {

@@ -19,9 +19,8 @@ internal static class GraphQLInputReader
         {
             fields[name] = Json(value);
         }
-        using var document = JsonDocument.Parse(fields.ToJsonString());
         var errors = new ValidationErrors();
-        var input = await context.Service<ConfigurationRequestReader>().ReadAsync(document.RootElement, type, current, errors, context.CancellationToken);
+        var input = await context.Service<ConfigurationRequestReader>().ReadAsync(JsonSerializer.SerializeToElement(fields), type, current, errors, context.CancellationToken);
         foreach (var (field, messages) in errors.ToDictionary())
         {
             foreach (var message in messages)

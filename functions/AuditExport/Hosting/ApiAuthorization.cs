@@ -53,10 +53,8 @@ public static class ApiAuthorization
                 await Results.Problem(title: "Authentication required.", detail: problem, statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
                 return;
             }
-            // A GraphQL query is a POST too: the route needs Reader, and each mutation checks Admin itself.
-            var reads = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
-                || path.Equals(GraphQLApi.GraphQLEndpoint.Route, StringComparison.OrdinalIgnoreCase);
-            var needed = reads ? ApiRoles.Reader : ApiRoles.Admin;
+            var needed = context.GetEndpoint()?.Metadata.GetMetadata<RequiredRole>()?.Role
+                ?? (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? ApiRoles.Reader : ApiRoles.Admin);
             if (!caller.Has(needed))
             {
                 logger.LogWarning("Refused {Method} {Path} for {Caller} ({CallerId}): the role {Role} is missing", context.Request.Method, path, caller.Name, caller.Id, needed);
@@ -70,3 +68,6 @@ public static class ApiAuthorization
         });
     }
 }
+
+/// <summary>Endpoint metadata for a route whose role does not follow from its method (reading needs Reader, anything else Admin).</summary>
+public sealed record RequiredRole(string Role);

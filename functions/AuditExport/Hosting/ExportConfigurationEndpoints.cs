@@ -15,7 +15,6 @@ namespace AuditExport.Hosting;
 /// </summary>
 public static class ExportConfigurationEndpoints
 {
-    public const int MaxBodyBytes = 64 * 1024;
     private const string Route = "/api/export-configurations";
 
     public static void Map(IEndpointRouteBuilder app)
@@ -200,25 +199,14 @@ public static class ExportConfigurationEndpoints
             return (null, Results.Problem(title: "The request body must be JSON.",
                 detail: $"Send Content-Type: application/json (this request said '{request.ContentType ?? "nothing"}').", statusCode: StatusCodes.Status415UnsupportedMediaType));
         }
-        if (request.ContentLength > MaxBodyBytes)
+        if (await BoundedBody.ReadAsync(request, cancellationToken) is not { } body)
         {
             return (null, TooLarge());
-        }
-        var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > MaxBodyBytes)
-            {
-                return (null, TooLarge());
-            }
         }
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(buffer.ToArray());
+            document = JsonDocument.Parse(body);
         }
         catch (JsonException e)
         {
@@ -267,6 +255,6 @@ public static class ExportConfigurationEndpoints
             statusCode: StatusCodes.Status412PreconditionFailed);
 
     private static IResult TooLarge() =>
-        Results.Problem(title: "The request body is too large.", detail: $"A configuration request may be at most {MaxBodyBytes} bytes.",
+        Results.Problem(title: "The request body is too large.", detail: $"A configuration request may be at most {BoundedBody.MaxBytes} bytes.",
             statusCode: StatusCodes.Status413PayloadTooLarge);
 }
