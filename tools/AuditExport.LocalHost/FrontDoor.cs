@@ -141,7 +141,7 @@ public sealed class FrontDoor : IAsyncDisposable
         using var forward = new HttpRequestMessage(new HttpMethod(request.Method), request.Path.Value + (query.Length > 0 ? "?" + query : ""));
         if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
-            forward.Content = new StreamContent(request.Body);
+            forward.Content = new StreamedBody(request.Body);
         }
         foreach (var (name, values) in request.Headers)
         {
@@ -172,5 +172,24 @@ public sealed class FrontDoor : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _handler.Dispose();
+    }
+
+    /// <summary>
+    /// The request body passed on as it arrives, headers first, as the host's proxy does: StreamContent would hold the
+    /// headers back until the first body bytes, and the handler would never see a request whose body is still coming.
+    /// </summary>
+    private sealed class StreamedBody(Stream body) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.FlushAsync();
+            await body.CopyToAsync(stream);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }

@@ -125,7 +125,9 @@ public static class ExportConfigurationEndpoints
             return problem;
         }
         // The input was checked against this version (a secret left out may not go elsewhere): write only onto it.
-        var (outcome, updated) = await service.UpdateAsync(id, IfMatch(request) ?? current.ETag, input!, By(request.HttpContext), cancellationToken);
+        // "*" asks only that a version exists; it must not let the write land on a newer one the check never saw.
+        var ifMatch = IfMatch(request) is { } given && given != "*" ? given : current.ETag;
+        var (outcome, updated) = await service.UpdateAsync(id, ifMatch, input!, By(request.HttpContext), cancellationToken);
         return await AnswerAsync(outcome, updated, id, request.HttpContext);
     }
 

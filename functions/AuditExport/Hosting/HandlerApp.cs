@@ -24,7 +24,8 @@ public static class HandlerApp
 {
     public const string PortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
     public const int DefaultPort = 7072;
-    public const long MaxInvocationBytes = 256L * 1024 * 1024;
+    /// <summary>The most one invocation can carry: larger bodies cannot be parsed (see <see cref="Ingest.SpooledMemory"/>).</summary>
+    public const long MaxInvocationBytes = Ingest.SpooledMemory.MaxBytes;
 
     /// <param name="configure">Test seam: replace services (clock, storage pipeline policies) before the app is built.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)

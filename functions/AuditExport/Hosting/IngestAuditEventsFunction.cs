@@ -22,17 +22,17 @@ public static class IngestAuditEventsFunction
         InvocationBody invocation;
         try
         {
-            invocation = await InvocationBody.ReadAsync(request, cancellationToken);
+            invocation = await InvocationBody.ReadAsync(request, ingest.Options.InvocationMemoryBytes, cancellationToken);
         }
         catch (JsonException e)
         {
             logs.Add($"The invocation body is not JSON: {e.Message}");
             return Results.Json(new InvocationResponse { Logs = logs }, HandlerJson.Options, statusCode: StatusCodes.Status400BadRequest);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (Exception e) when (e is InvalidDataException || e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
         {
-            // Answered in the invocation shape, so the host logs the reason with the failed invocation.
-            var message = $"The invocation body is larger than {HandlerApp.MaxInvocationBytes / 1024 / 1024} MiB; nothing was stored and the host will retry. " +
+            // Unreachable with host.json's maxEventBatchSize (a test derives that batch's largest body from it).
+            var message = $"The invocation body is larger than {SpooledMemory.MaxBytes} bytes, the most one invocation can carry; nothing was stored and the host will retry. " +
                 "Lower extensions.eventHubs.maxEventBatchSize in host.json so that a batch fits.";
             logger.LogError("{Message}", message);
             logs.Add(message);
@@ -41,17 +41,28 @@ public static class IngestAuditEventsFunction
         using var _ = invocation;
         try
         {
-            var batch = EventHubInvocationReader.Read(invocation.Data, invocation.Metadata, BindingName, logs);
-            var summary = await ingest.IngestAsync(batch, cancellationToken);
-            metrics.Ingested(summary, batch.Elements.Min(e => e.EnqueuedTimeUtc));
-            logs.Add(summary.ToString());
-            logger.LogInformation("{Summary}", summary.ToString());
-            if (summary.Quarantined > 0)
+            if (invocation.IsSpooled)
             {
-                logger.LogWarning("{Count} events quarantined from partition {Partition}: {Reasons}", summary.Quarantined, summary.SourcePartition ?? "-",
-                    string.Join(", ", summary.QuarantinedByReason.Select(r => $"{r.Value} {r.Key}")));
+                logger.LogInformation("The invocation body is {Bytes} bytes; it was spooled to a temporary file and is ingested in parts of at most {PartBytes} bytes.",
+                    invocation.Length, ingest.Options.InvocationMemoryBytes);
             }
-            return Results.Json(new InvocationResponse { Logs = logs, ReturnValue = summary }, HandlerJson.Options);
+            IngestSummary? total = null;
+            DateTimeOffset? firstEnqueued = null;
+            foreach (var part in EventHubInvocationReader.ReadParts(invocation.Data, invocation.Metadata, BindingName, logs, ingest.Options.InvocationMemoryBytes, ingest.Options.InvocationMemoryBytes))
+            {
+                var summary = await ingest.IngestAsync(part, cancellationToken);
+                total = total is null ? summary : total.Add(summary);
+                firstEnqueued = Earliest(firstEnqueued, part.Elements.Min(e => e.EnqueuedTimeUtc));
+            }
+            metrics.Ingested(total!, firstEnqueued);
+            logs.Add(total!.ToString());
+            logger.LogInformation("{Summary}", total.ToString());
+            if (total.Quarantined > 0)
+            {
+                logger.LogWarning("{Count} events quarantined from partition {Partition}: {Reasons}", total.Quarantined, total.SourcePartition ?? "-",
+                    string.Join(", ", total.QuarantinedByReason.Select(r => $"{r.Value} {r.Key}")));
+            }
+            return Results.Json(new InvocationResponse { Logs = logs, ReturnValue = total }, HandlerJson.Options);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -61,4 +72,6 @@ public static class IngestAuditEventsFunction
             return Results.Json(new InvocationResponse { Logs = logs }, HandlerJson.Options, statusCode: StatusCodes.Status500InternalServerError);
         }
     }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
 }

@@ -1,65 +1,55 @@
-using System.Buffers;
 using System.Text.Json;
+using AuditExport.Ingest;
 using Microsoft.AspNetCore.Http;
 
 namespace AuditExport.Hosting;
 
 /// <summary>
-/// The host's invocation body read into one pooled buffer and parsed once. A batch of 500 events is about half a
-/// megabyte; model binding parses it twice from a segmented pipe and copies it, which cost more CPU than
-/// validating the events. Dispose returns the buffer, so nothing taken from <see cref="Data"/> may outlive it.
+/// The host's invocation body read once and parsed once. A batch of 500 events is about half a megabyte; model
+/// binding parsed it twice from a segmented pipe and copied it, which cost more CPU than validating the events.
+/// A body above the memory threshold is spooled to a temporary file (<see cref="SpooledMemory"/>). Dispose frees
+/// the bytes, so nothing taken from <see cref="Data"/> may outlive it.
 /// </summary>
 public sealed class InvocationBody : IDisposable
 {
-    private readonly byte[] _buffer;
+    private readonly SpooledMemory _bytes;
     private readonly JsonDocument _document;
 
-    private InvocationBody(byte[] buffer, JsonDocument document)
+    private InvocationBody(SpooledMemory bytes, JsonDocument document)
     {
-        (_buffer, _document) = (buffer, document);
+        (_bytes, _document) = (bytes, document);
         Data = Property(document.RootElement, "Data");
         Metadata = Property(document.RootElement, "Metadata");
     }
 
     public JsonElement Data { get; }
     public JsonElement Metadata { get; }
+    public int Length => _bytes.Length;
+    public bool IsSpooled => _bytes.IsSpooled;
 
     /// <exception cref="JsonException">The body is not JSON.</exception>
-    public static async Task<InvocationBody> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <exception cref="InvalidDataException">The body is larger than <see cref="SpooledMemory.MaxBytes"/>.</exception>
+    public static async Task<InvocationBody> ReadAsync(HttpRequest request, int memoryThreshold, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength.Value + 1 : 64 * 1024);
+        var bytes = await SpooledMemory.ReadAsync(request.Body, request.ContentLength, memoryThreshold, cancellationToken);
         try
         {
-            var length = 0;
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-                length += read;
-            }
-            return new InvocationBody(buffer, JsonDocument.Parse(buffer.AsMemory(0, length)));
+            return new InvocationBody(bytes, JsonDocument.Parse(bytes.Memory, EventHubInvocationReader.AnyDepth));
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            bytes.Dispose();
             throw;
         }
     }
 
+    /// <summary>Parses JSON text held in a string value (the host's one-string batch) with the same unbounded depth.</summary>
+    public static JsonDocument ParseNested(ReadOnlyMemory<byte> json) => JsonDocument.Parse(json, EventHubInvocationReader.AnyDepth);
+
     public void Dispose()
     {
         _document.Dispose();
-        ArrayPool<byte>.Shared.Return(_buffer);
+        _bytes.Dispose();
     }
 
     /// <summary>The host writes "Data" and "Metadata"; matched without regard to case, as model binding did.</summary>

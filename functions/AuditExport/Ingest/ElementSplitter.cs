@@ -11,7 +11,34 @@ public sealed class ElementSplitter(AuditEventValidator validator)
 {
     private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
+    /// <summary>
+    /// A message whose items are rejected more than once is quarantined as one record: its exact bytes once, the
+    /// count and the reasons by kind. One item, one record would let a 42 KB message of 14,000 <c>{}</c> cost
+    /// 14,000 blobs and rows (measured: 623 s, past the write deadline, so its partition never moved on).
+    /// </summary>
     public void Split(DeliveredElement element, List<AuditEvent> accepted, List<RejectedInput> rejected)
+    {
+        var (acceptedBefore, rejectedBefore) = (accepted.Count, rejected.Count);
+        SplitItems(element, accepted, rejected);
+        var rejectedItems = rejected.Count - rejectedBefore;
+        if (rejectedItems > 1)
+        {
+            var items = rejected.GetRange(rejectedBefore, rejectedItems);
+            rejected.RemoveRange(rejectedBefore, rejectedItems);
+            rejected.Add(Combined(element, items, accepted.Count - acceptedBefore));
+        }
+    }
+
+    private static RejectedInput Combined(DeliveredElement element, List<RejectedInput> items, int acceptedItems)
+    {
+        var byKind = items.GroupBy(i => i.Kind).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var reasons = string.Join("; ", byKind.Take(5).Select(g => $"{g.Count()} {g.Key} (first, item {g.First().ItemIndex}: {g.First().Reason})"));
+        var reason = $"{items.Count} of {items.Count + acceptedItems} items in this message cannot be stored" +
+            (acceptedItems > 0 ? $" ({acceptedItems} were stored as events)" : "") + $"; the message is kept whole: {reasons}";
+        return new RejectedInput(element.Body, reason, element.Index, 0) { Kind = byKind[0].Key, Items = items.Count };
+    }
+
+    private void SplitItems(DeliveredElement element, List<AuditEvent> accepted, List<RejectedInput> rejected)
     {
         var item = 0;
         var body = element.Body;

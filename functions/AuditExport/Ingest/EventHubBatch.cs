@@ -1,8 +1,11 @@
 namespace AuditExport.Ingest;
 
 /// <summary>One trigger invocation's events, with the delivery position of each when the host gave it.</summary>
-public sealed record EventHubBatch(string? PartitionId, IReadOnlyList<DeliveredElement> Elements)
+public sealed record EventHubBatch(string? PartitionId, IReadOnlyList<DeliveredElement> Elements, int FirstIndex = 0)
 {
+    /// <summary>The element at a position in the whole invocation (a part of a large one starts past 0).</summary>
+    public DeliveredElement Element(int index) => Elements[index - FirstIndex];
+
     /// <summary>Redelivery is recognised by (partition, sequence number) only when every element has one.</summary>
     public bool HasSequenceNumbers => PartitionId is not null && Elements.All(e => e.SequenceNumber is not null);
 }

@@ -13,49 +13,66 @@ namespace AuditExport.Ingest;
 /// </summary>
 public static class EventHubInvocationReader
 {
-    public static EventHubBatch Read(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings)
+    /// <summary>
+    /// Invocations are parsed at any depth: an event nested deeper than the validator allows is that event's problem
+    /// (it is quarantined), never the invocation's, which the host would retry forever.
+    /// </summary>
+    public static readonly JsonDocumentOptions AnyDepth = new() { MaxDepth = int.MaxValue };
+
+    /// <summary>The whole invocation as one batch (tests and small invocations).</summary>
+    public static EventHubBatch Read(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings) =>
+        ReadParts(data, metadata, bindingName, warnings, int.MaxValue, int.MaxValue).Single();
+
+    /// <summary>
+    /// The invocation in parts of at most <paramref name="maxPartBytes"/> of encoded events each (always at least one
+    /// part, and one event per part at least), so that a huge invocation is never copied out whole. Each part keeps
+    /// the elements' positions in the whole invocation.
+    /// </summary>
+    public static IEnumerable<EventHubBatch> ReadParts(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings, int maxPartBytes, int memoryThreshold)
     {
-        var elements = new List<DeliveredElement>();
         if (data.ValueKind != JsonValueKind.Object || !TryGetIgnoreCase(data, bindingName, out var events))
         {
             warnings.Add($"The invocation carried no '{bindingName}' data.");
-            return new EventHubBatch(null, elements);
+            yield return new EventHubBatch(null, []);
+            yield break;
         }
 
-        events = Unwrap(events);
-        if (events.ValueKind == JsonValueKind.Array)
-        {
-            var i = 0;
-            foreach (var element in events.EnumerateArray())
-            {
-                elements.Add(ReadElement(i++, element));
-            }
-        }
-        else
-        {
+        using var unwrapped = UnwrapEvents(events, memoryThreshold);
+        events = unwrapped?.Document.RootElement ?? events;
+        var items = events.ValueKind == JsonValueKind.Array
+            ? events.EnumerateArray().ToList()
             // cardinality "one", or a host that passed the batch as one string that is not a JSON array.
-            elements.Add(ReadElement(0, events));
-        }
+            : [events];
 
-        var problems = new MetadataProblems(elements.Count);
+        var problems = new MetadataProblems(items.Count);
         var partitionId = ReadPartitionId(metadata, problems);
-        var sequences = ReadArray(metadata, "SequenceNumberArray", elements.Count, problems, ParseSequenceNumber);
-        var offsets = ReadArray(metadata, "OffsetArray", elements.Count, problems, ParseOffset);
-        var enqueued = ReadArray(metadata, "EnqueuedTimeUtcArray", elements.Count, problems, ParseTime);
-
-        for (var i = 0; i < elements.Count; i++)
-        {
-            var problem = problems.For(i);
-            elements[i] = problem is null
-                ? elements[i] with { SequenceNumber = sequences?[i], Offset = offsets?[i], EnqueuedTimeUtc = enqueued?[i] }
-                // Metadata that is present but wrong never reaches the ledger: the element is quarantined with the reason.
-                : elements[i] with { ReadError = elements[i].ReadError ?? $"invalid Event Hubs metadata: {problem}" };
-        }
+        var sequences = ReadArray(metadata, "SequenceNumberArray", items.Count, problems, ParseSequenceNumber);
+        var offsets = ReadArray(metadata, "OffsetArray", items.Count, problems, ParseOffset);
+        var enqueued = ReadArray(metadata, "EnqueuedTimeUtcArray", items.Count, problems, ParseTime);
         if (problems.Any)
         {
             warnings.Add($"Invalid Event Hubs metadata; the elements concerned are quarantined: {problems.Summary}");
         }
-        return new EventHubBatch(partitionId, elements);
+
+        var first = 0;
+        do
+        {
+            var elements = new List<DeliveredElement>();
+            long bytes = 0;
+            for (var i = first; i < items.Count && (elements.Count == 0 || bytes + JsonMarshal.GetRawUtf8Value(items[i]).Length <= maxPartBytes); i++)
+            {
+                bytes += JsonMarshal.GetRawUtf8Value(items[i]).Length;
+                var element = ReadElement(i, items[i]);
+                var problem = problems.For(i);
+                elements.Add(problem is null
+                    ? element with { SequenceNumber = sequences?[i], Offset = offsets?[i], EnqueuedTimeUtc = enqueued?[i] }
+                    // Metadata that is present but wrong never reaches the ledger: the element is quarantined with the reason.
+                    : element with { ReadError = element.ReadError ?? $"invalid Event Hubs metadata: {problem}" });
+            }
+            yield return new EventHubBatch(partitionId, elements, first);
+            first += elements.Count;
+        }
+        while (first < items.Count);
     }
 
     private static DeliveredElement ReadElement(int index, JsonElement element)
@@ -179,6 +196,46 @@ public static class EventHubInvocationReader
         _ => null,
     };
 
+    /// <summary>
+    /// The host passes a batch of strings as one string holding a JSON array. It is unescaped into spooled memory (it
+    /// can be as large as the invocation) and parsed at any depth, so each event inside is judged on its own.
+    /// </summary>
+    private static NestedJson? UnwrapEvents(JsonElement value, int memoryThreshold)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        var memory = SpooledMemory.Allocate(raw.Length, memoryThreshold);
+        try
+        {
+            if (JsonStringUnescaper.TryUnescape(raw, memory.Memory.Span, out var written))
+            {
+                var text = memory.Memory[..written];
+                var start = text.Span.IndexOfAnyExcept(" \t\r\n"u8);
+                if (start >= 0 && text.Span[start] is (byte)'[' or (byte)'{')
+                {
+                    return new NestedJson(memory, JsonDocument.Parse(text, AnyDepth));
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        memory.Dispose();
+        return null;
+    }
+
+    private sealed record NestedJson(SpooledMemory Memory, JsonDocument Document) : IDisposable
+    {
+        public void Dispose()
+        {
+            Document.Dispose();
+            Memory.Dispose();
+        }
+    }
+
     /// <summary>A string that holds a JSON array or object is read as that JSON.</summary>
     private static JsonElement Unwrap(JsonElement value)
     {
@@ -191,7 +248,7 @@ public static class EventHubInvocationReader
         {
             try
             {
-                using var doc = JsonDocument.Parse(text);
+                using var doc = JsonDocument.Parse(text, AnyDepth);
                 return doc.RootElement.Clone();
             }
             catch (JsonException)

@@ -18,6 +18,12 @@ public sealed class IngestOptions
     /// <summary>Uncompressed bytes packed into one segment entity before compression.</summary>
     public int SegmentTargetBytes { get; init; } = 2 * 1024 * 1024;
 
+    /// <summary>
+    /// Largest invocation body held in memory, and the most encoded event bytes ingested as one part. A larger body
+    /// (up to 2 GiB) is spooled to a temporary file and ingested part by part.
+    /// </summary>
+    public int InvocationMemoryBytes { get; init; } = 64 * 1024 * 1024;
+
     public static IngestOptions FromConfiguration(IConfiguration configuration)
     {
         var defaults = new IngestOptions();
@@ -29,7 +35,12 @@ public sealed class IngestOptions
             IngestShardCount = configuration.GetValue("IngestShardCount", defaults.IngestShardCount),
             MaxEventBytes = configuration.GetValue("MaxEventBytes", defaults.MaxEventBytes),
             SegmentTargetBytes = configuration.GetValue("SegmentTargetBytes", defaults.SegmentTargetBytes),
+            InvocationMemoryBytes = configuration.GetValue("InvocationMemoryBytes", defaults.InvocationMemoryBytes),
         };
+        if (options.InvocationMemoryBytes < 64 * 1024)
+        {
+            throw new InvalidOperationException($"InvocationMemoryBytes must be at least 65536; it is {options.InvocationMemoryBytes}.");
+        }
         if (options.IngestShardCount is < 1 or > 99)
         {
             throw new InvalidOperationException($"IngestShardCount must be 1 to 99; it is {options.IngestShardCount}.");

@@ -35,6 +35,8 @@ public sealed class IngestService(
     public static readonly TimeSpan RedeliveryHorizon = TimeSpan.FromDays(1);
     private const int MaxEventsPerSegmentById = TableLimits.MaxTransactionOperations - 1;
 
+    public IngestOptions Options => options;
+
     private readonly TableClient _events = tableService.GetTableClient(options.AuditEventsTable);
 
     private readonly ElementSplitter _splitter = new(new AuditEventValidator(options.MaxEventBytes, clock));
@@ -96,13 +98,13 @@ public sealed class IngestService(
                     var operations = new List<TableTransactionAction>();
                     foreach (var segment in plan[t])
                     {
-                        var first = batch.Elements[segment.FirstElement].SequenceNumber;
-                        var last = batch.Elements[segment.LastElement].SequenceNumber;
+                        var first = batch.Element(segment.FirstElement).SequenceNumber;
+                        var last = batch.Element(segment.LastElement).SequenceNumber;
                         var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, source, $"{first:D19}.{segment.Events[0].ItemIndex:D5}");
                         operations.Add(new TableTransactionAction(TableTransactionActionType.Add, SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, partitionId, first, last)));
                         foreach (var element in segment.Events.Select(e => e.ElementIndex).Distinct())
                         {
-                            ledger.Ranges.Add(batch.Elements[element].SequenceNumber!.Value);
+                            ledger.Ranges.Add(batch.Element(element).SequenceNumber!.Value);
                         }
                     }
                     if (t == 0)
@@ -215,12 +217,12 @@ public sealed class IngestService(
     }
 
     private static QuarantineStore.Item Quarantined(RejectedInput input, string? partitionId, EventHubBatch batch) =>
-        new(input, partitionId, batch.Elements[input.ElementIndex]);
+        new(input, partitionId, batch.Element(input.ElementIndex));
 
     private int CountEvents(IEnumerable<DeliveredElement> elements)
     {
         var (accepted, rejected) = Split(elements);
-        return accepted.Count + rejected.Count;
+        return accepted.Count + rejected.Sum(r => r.Items);
     }
 
     private async Task<DeliveryLedger> ReadLedgerAsync(string partitionKey, string previousPartitionKey, string partitionId, CancellationToken cancellationToken)
@@ -303,8 +305,7 @@ public sealed class IngestService(
         {
             foreach (var r in rejected)
             {
-                var category = QuarantineReasons.Category(r.Reason);
-                ByReason[category] = ByReason.GetValueOrDefault(category) + 1;
+                ByReason[r.Kind] = ByReason.GetValueOrDefault(r.Kind) + r.Items;
             }
         }
     }

@@ -15,6 +15,14 @@ public sealed record IngestSummary(
     /// <summary>Quarantined events by <see cref="QuarantineReasons.Category"/>.</summary>
     public IReadOnlyDictionary<string, int> QuarantinedByReason { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>This and the next part of the same invocation.</summary>
+    public IngestSummary Add(IngestSummary next) => new(SourcePartition ?? next.SourcePartition, Elements + next.Elements, Accepted + next.Accepted,
+        Duplicates + next.Duplicates, Quarantined + next.Quarantined, Segments + next.Segments, Transactions + next.Transactions,
+        TablePartitions.Union(next.TablePartitions).Order(StringComparer.Ordinal).ToList(), ElapsedMilliseconds + next.ElapsedMilliseconds)
+    {
+        QuarantinedByReason = QuarantinedByReason.Concat(next.QuarantinedByReason).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value)),
+    };
+
     public override string ToString() =>
         $"Ingested {Elements} messages{(SourcePartition is null ? "" : $" from partition {SourcePartition}")}: " +
         $"{Accepted} accepted, {Duplicates} duplicates, {Quarantined} quarantined; " +

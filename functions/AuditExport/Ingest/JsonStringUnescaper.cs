@@ -17,20 +17,31 @@ public static class JsonStringUnescaper
     /// </summary>
     public static bool TryUnescape(ReadOnlySpan<byte> quoted, out ReadOnlyMemory<byte> utf8)
     {
+        var output = new byte[quoted.Length - 2]; // an escape is never shorter than the UTF-8 it stands for
+        if (TryUnescape(quoted, output, out var written))
+        {
+            utf8 = output.AsMemory(0, written);
+            return true;
+        }
+        utf8 = default;
+        return false;
+    }
+
+    /// <summary>As above, into <paramref name="output"/>, which must hold at least the token's length less its quotes.</summary>
+    public static bool TryUnescape(ReadOnlySpan<byte> quoted, Span<byte> output, out int written)
+    {
         var input = quoted[1..^1];
-        var output = new byte[input.Length]; // an escape is never shorter than the UTF-8 it stands for
-        var written = 0;
+        written = 0;
         while (true)
         {
             var backslash = input.IndexOf((byte)'\\');
             if (backslash < 0)
             {
-                input.CopyTo(output.AsSpan(written));
+                input.CopyTo(output[written..]);
                 written += input.Length;
-                utf8 = output.AsMemory(0, written);
                 return true;
             }
-            input[..backslash].CopyTo(output.AsSpan(written));
+            input[..backslash].CopyTo(output[written..]);
             written += backslash;
             input = input[(backslash + 1)..];
             var escape = input[0];
@@ -66,10 +77,9 @@ public static class JsonStringUnescaper
             }
             if (!Rune.IsValid(codePoint))
             {
-                utf8 = default; // a surrogate left alone
-                return false;
+                return false; // a surrogate left alone
             }
-            written += new Rune(codePoint).EncodeToUtf8(output.AsSpan(written));
+            written += new Rune(codePoint).EncodeToUtf8(output[written..]);
         }
     }
 

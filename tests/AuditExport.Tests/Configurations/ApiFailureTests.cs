@@ -261,6 +261,6 @@ public sealed class ApiFailureTests(EmulatorsFixture emulators)
         Assert.StartsWith("HTTP/1.1 413", answer);
         var content = answer[answer.IndexOf("\r\n\r\n", StringComparison.Ordinal)..]; // one small chunk at most: the JSON runs from the first { to the last }
         var body = JsonDocument.Parse(content[content.IndexOf('{')..(content.LastIndexOf('}') + 1)]).RootElement;
-        Assert.StartsWith("The invocation body is larger than 256 MiB; nothing was stored", body.GetProperty("Logs")[0].GetString());
+        Assert.StartsWith("The invocation body is larger than 2147483647 bytes, the most one invocation can carry; nothing was stored", body.GetProperty("Logs")[0].GetString());
     }
 }

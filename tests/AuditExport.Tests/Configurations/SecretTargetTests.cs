@@ -123,6 +123,90 @@ public sealed class SecretTargetTests(EmulatorsFixture emulators)
         Assert.Equal(newBucket, changedBody.GetProperty("endpointConfiguration").GetProperty("bucket").GetString());
     }
 
+    /// <summary>
+    /// The race of issue 25 (finding 4): an admin's PUT keeps the endpoint it read and sends no SAS, with If-Match: *;
+    /// while its body is on the way the owner points the configuration at the real account with the real SAS. The PUT
+    /// was checked against the version before the owner's, so it must not land on the owner's, whose SAS would then
+    /// go to the admin's endpoint in the connection test.
+    /// </summary>
+    [Theory]
+    [InlineData("*")]
+    [InlineData(null)]
+    public async Task A_put_checked_against_one_version_never_lands_on_a_newer_one_whatever_its_precondition(string? ifMatch)
+    {
+        var configurationRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var armed = false;
+        var storage = new FaultInjectionPolicy
+        {
+            ShouldFail = (_, message) =>
+            {
+                if (Volatile.Read(ref armed) && message.Request.Method == Azure.Core.RequestMethod.Get && message.Request.Uri.Path.Contains("configurations", StringComparison.Ordinal))
+                {
+                    configurationRead.TrySetResult();
+                }
+                return false;
+            },
+        };
+        await using var bench = await ExportBench.StartAsync(emulators, storage: storage);
+        await using var attacker = await Recorder.StartAsync();
+        var (id, container) = await bench.CreateAdlsConfigurationAsync();
+        var real = await bench.ConfigurationAsync(id);
+        var theirs = Without(real, "sasToken");
+        theirs["endpointConfiguration"]!["endpoint"] = attacker.Endpoint.AbsoluteUri;
+        theirs["sasToken"] = "sv=2024-01-01&sp=cw&se=2030-01-01&sr=c&sig=ATTACKERS-OWN";
+        var made = await PutAsync(bench.Http, id, theirs);
+        Assert.True(made.Status == HttpStatusCode.OK, made.Body.ToString());
+
+        // The admin's PUT: headers now, body once the handler has read the version it checks against.
+        var pending = Without(await bench.ConfigurationAsync(id), "sasToken");
+        pending["interval"] = "EVERY_4_HOURS";
+        var body = new GatedContent(pending.ToJsonString());
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/api/export-configurations/{id}") { Content = body };
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+        Volatile.Write(ref armed, true);
+        var adminPut = bench.Http.SendAsync(request);
+        await configurationRead.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Volatile.Write(ref armed, false);
+
+        var ownerSas = AzuriteSas.ForContainer(container, "cw", ExportBench.Start.AddYears(1));
+        var owner = Without(real, "sasToken");
+        owner["sasToken"] = ownerSas;
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(bench.Http, id, owner)).Status);
+        body.Release();
+        using var answer = await adminPut;
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, answer.StatusCode);
+        var ownerSignature = System.Web.HttpUtility.ParseQueryString(ownerSas)["sig"]!;
+        Assert.DoesNotContain(attacker.Requests, r => r.Contains(Uri.EscapeDataString(ownerSignature), StringComparison.Ordinal) || r.Contains(ownerSignature, StringComparison.Ordinal));
+        Assert.Equal(real.GetProperty("endpointConfiguration").GetProperty("endpoint").GetString(),
+            (await bench.ConfigurationAsync(id)).GetProperty("endpointConfiguration").GetProperty("endpoint").GetString());
+    }
+
+    /// <summary>A request body that is sent only when the test says so.</summary>
+    private sealed class GatedContent(string json) : HttpContent
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _gate.TrySetResult();
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.FlushAsync();
+            await _gate.Task;
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(json));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            length = System.Text.Encoding.UTF8.GetByteCount(json);
+            return true;
+        }
+    }
+
     [Fact]
     public async Task A_custom_endpoint_stored_while_allowed_is_neither_tested_nor_exported_to_once_the_setting_is_off()
     {

@@ -34,7 +34,7 @@ public sealed class ExportBench : IAsyncDisposable
     public HttpClient Http { get; }
 
     public static async Task<ExportBench> StartAsync(EmulatorsFixture emulators, Action<Dictionary<string, string>>? configure = null,
-        DateTimeOffset? start = null, AuditExport.Export.ExportTestHooks? hooks = null)
+        DateTimeOffset? start = null, AuditExport.Export.ExportTestHooks? hooks = null, FaultInjectionPolicy? storage = null)
     {
         var clock = new AdjustableClock(start ?? Start);
         var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
@@ -44,7 +44,7 @@ public sealed class ExportBench : IAsyncDisposable
         settings["ExportRetryBaseDelayMilliseconds"] = "10";
         settings["ExportMaxAttempts"] = "2";
         configure?.Invoke(settings);
-        var handler = await TestHandler.StartAsync(settings, clock, hooks: hooks);
+        var handler = await TestHandler.StartAsync(settings, clock, storage, hooks);
         return new ExportBench(emulators, handler, clock, settings);
     }
 
