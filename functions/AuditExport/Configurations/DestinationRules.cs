@@ -159,21 +159,21 @@ public static partial class DestinationRules
         or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator
         or System.Globalization.UnicodeCategory.ParagraphSeparator;
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")]
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9.-]*[a-z0-9]\z")]
     private static partial Regex BucketCharacters();
 
-    [GeneratedRegex("^[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-[0-9]{1,2}$")]
+    [GeneratedRegex(@"\A[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-[0-9]{1,2}\z")]
     private static partial Regex Region();
 
-    [GeneratedRegex(@"^arn:aws(-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")]
+    [GeneratedRegex(@"\Aarn:aws(-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?:iam::[0-9]{12}:role/([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,64}\z")]
     private static partial Regex RoleArn();
 
-    [GeneratedRegex("^[A-Z0-9]{16,128}$")]
+    [GeneratedRegex(@"\A[A-Z0-9]{16,128}\z")]
     private static partial Regex AccessKeyId();
 
-    [GeneratedRegex("^[a-z0-9]{3,24}$")]
+    [GeneratedRegex(@"\A[a-z0-9]{3,24}\z")]
     private static partial Regex StorageAccount();
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")]
+    [GeneratedRegex(@"\A[a-z0-9]([a-z0-9-]*[a-z0-9])?\z")]
     private static partial Regex ContainerName();
 }

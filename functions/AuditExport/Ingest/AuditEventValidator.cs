@@ -299,9 +299,9 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
 
     private static string Shorten(string text) => text.Length > 64 ? text[..64] + "…" : text;
 
-    [GeneratedRegex(@"^-?\d+$")]
+    [GeneratedRegex(@"\A-?[0-9]+\z")]
     private static partial Regex EpochDigits();
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(?<fraction>\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?$")]
+    [GeneratedRegex(@"\A[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(?<fraction>\.[0-9]+)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?\z")]
     private static partial Regex Iso8601();
 }
