@@ -39,11 +39,23 @@ public sealed class EndpointPolicy(bool allowCustomEndpoints)
         {
             return "must not carry credentials, a query or a fragment";
         }
-        if (MetadataHosts.Contains(uri.IdnHost))
+        return await CheckHostAsync(uri.IdnHost, cancellationToken);
+    }
+
+    /// <summary>
+    /// A host name or literal address: refused when it names a metadata service or any address it resolves to is
+    /// forbidden, and when it cannot be resolved within 3 seconds (fail closed: an unknown answer is not a safe one).
+    /// Connections are checked again at connect time (<see cref="Destinations.GuardedConnections"/>), against the
+    /// address actually used, so a name that resolves differently later (DNS rebinding) gains nothing.
+    /// </summary>
+    public static async Task<string?> CheckHostAsync(string host, CancellationToken cancellationToken)
+    {
+        host = host.Trim('[', ']').TrimEnd('.');
+        if (MetadataHosts.Contains(host))
         {
             return "must not point at a cloud metadata service";
         }
-        if (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var literal))
+        if (IPAddress.TryParse(host, out var literal))
         {
             return Forbidden(literal);
         }
@@ -51,7 +63,7 @@ public sealed class EndpointPolicy(bool allowCustomEndpoints)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            foreach (var address in await Dns.GetHostAddressesAsync(uri.IdnHost, timeout.Token))
+            foreach (var address in await Dns.GetHostAddressesAsync(host, timeout.Token))
             {
                 if (Forbidden(address) is { } reason)
                 {
@@ -59,19 +71,22 @@ public sealed class EndpointPolicy(bool allowCustomEndpoints)
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            // Unresolvable now: the connection test will say so; nothing forbidden was found.
+            return $"could not be resolved ({(e is SocketException socket ? socket.SocketErrorCode.ToString() : "no answer within 3 seconds")}); only a name that resolves to allowed addresses is used";
         }
         return null;
     }
 
-    private static string? Forbidden(IPAddress address)
+    /// <summary>Why an address may not be connected to, or null. IPv4 carried inside IPv6 (mapped, compatible, NAT64, 6to4) is judged as IPv4.</summary>
+    public static string? Forbidden(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
+        var v6 = address.GetAddressBytes();
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && v6.AsSpan(0, 6).SequenceEqual((byte[])[0x00, 0x64, 0xff, 0x9b, 0x00, 0x01]))
         {
-            address = address.MapToIPv4();
+            return "must not be a local-use NAT64 address (64:ff9b:1::/48)";
         }
+        address = EmbeddedIPv4(address) ?? address;
         if (MetadataAddresses.Any(a => a.Equals(address)))
         {
             return "must not point at a cloud metadata service";
@@ -90,5 +105,30 @@ public sealed class EndpointPolicy(bool allowCustomEndpoints)
             return "must not be a link-local address";
         }
         return multicast ? "must not be a multicast or reserved address" : null;
+    }
+
+    /// <summary>The IPv4 address an IPv6 address stands for: ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64), 2002:aabb:ccdd:: (6to4).</summary>
+    private static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return null;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+        var b = address.GetAddressBytes();
+        var zeroPrefix = b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0;
+        var nat64 = b.AsSpan(0, 4).SequenceEqual((byte[])[0x00, 0x64, 0xff, 0x9b]) && b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0;
+        if ((zeroPrefix && !address.Equals(IPAddress.IPv6Any) && !address.Equals(IPAddress.IPv6Loopback)) || nat64)
+        {
+            return new IPAddress(b.AsSpan(12, 4));
+        }
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return new IPAddress(b.AsSpan(2, 4));
+        }
+        return null;
     }
 }

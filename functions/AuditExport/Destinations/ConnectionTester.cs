@@ -53,7 +53,7 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var status = $"Error testing access to {StatusName(destination)} - {Redact(Reason(e, timeouts.Request))}";
+            var status = $"Error testing access to {StatusName(destination)} - {Redact(Reason(e, timeouts.Request, serviceText: destination.Endpoint is null))}";
             logger.LogWarning("Connection test of configuration {Id} failed: {Status}", configurationId, status);
             return status;
         }
@@ -74,17 +74,18 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
     /// AWS's own message as Immuta shows it (it names the action and resource refused), the storage service's code
     /// and message (see <see cref="RetryPolicy.Describe"/>), or that the destination did not answer in time.
     /// </summary>
-    private static string Reason(Exception e, TimeSpan limit) => RetryPolicy.Cause(e) switch
+    private static string Reason(Exception e, TimeSpan limit, bool serviceText) => RetryPolicy.Cause(e) switch
     {
         OperationCanceledException or TimeoutException => $"no answer within {limit.TotalSeconds:0} seconds (tried {DestinationTimeouts.Attempts} times)",
-        var cause when AwsMessage(cause) is { } message => message,
-        _ => RetryPolicy.Describe(e),
+        var cause when AwsMessage(cause, serviceText) is { } message => message,
+        _ => RetryPolicy.Describe(e, serviceText),
     };
 
-    private static string? AwsMessage(Exception e) => e switch
+    /// <summary>AWS's message; from a custom endpoint only STS's (the operator's endpoint, not the configuration's).</summary>
+    private static string? AwsMessage(Exception e, bool serviceText) => e switch
     {
-        Amazon.Runtime.AmazonServiceException { Message.Length: > 0 } aws => aws.Message,
-        DestinationAccessException { InnerException: { } inner } => AwsMessage(RetryPolicy.Cause(inner)),
+        Amazon.Runtime.AmazonServiceException { Message.Length: > 0 } aws when serviceText || aws is Amazon.SecurityToken.AmazonSecurityTokenServiceException => aws.Message,
+        DestinationAccessException { InnerException: { } inner } => AwsMessage(RetryPolicy.Cause(inner), serviceText),
         _ => null,
     };
 

@@ -28,7 +28,7 @@ public sealed record DestinationTimeouts(TimeSpan Request)
     /// <summary>SDK options for a destination's Blob endpoint: the request limit, and few attempts (exports retry on their own).</summary>
     public BlobClientOptions BlobOptions()
     {
-        var options = new BlobClientOptions();
+        var options = new BlobClientOptions { Transport = new Azure.Core.Pipeline.HttpClientTransport(GuardedConnections.Client()) };
         options.Retry.MaxRetries = Attempts - 1;
         options.Retry.NetworkTimeout = Request;
         return options;

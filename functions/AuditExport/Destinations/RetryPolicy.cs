@@ -10,7 +10,12 @@ namespace AuditExport.Destinations;
 /// and full jitter. Access errors (403, AccessDenied, expired SAS or token, missing bucket or container) are
 /// not transient: they fail at once, as <see cref="DestinationAccessException"/>, with the service's reason.
 /// </summary>
-public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan maxDelay, ILogger logger)
+/// <param name="serviceText">
+/// Whether the service's own messages may be shown (to Readers, in statuses and job reasons). Not for a custom
+/// endpoint: whatever answers there (an internal service, if someone points a configuration at one) is not ours to
+/// repeat, so only its HTTP status and a well-formed error code are.
+/// </param>
+public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan maxDelay, ILogger logger, bool serviceText = true)
 {
     private static readonly HashSet<string> AccessErrors = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -31,16 +36,16 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
             {
                 if (IsAccessError(e))
                 {
-                    throw new DestinationAccessException(Describe(e), e);
+                    throw new DestinationAccessException(Describe(e, serviceText), e);
                 }
                 if (attempt >= maxAttempts)
                 {
-                    throw new DestinationUnavailableException($"{what} failed after {attempt} attempts: {Describe(e)}", e);
+                    throw new DestinationUnavailableException($"{what} failed after {attempt} attempts: {Describe(e, serviceText)}", e);
                 }
                 var cap = Math.Min(maxDelay.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
                 var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * cap);
                 logger.LogWarning("{What} failed (attempt {Attempt} of {Max}): {Reason}; retrying in {Delay} ms",
-                    what, attempt, maxAttempts, Describe(e), (int)delay.TotalMilliseconds);
+                    what, attempt, maxAttempts, Describe(e, serviceText), (int)delay.TotalMilliseconds);
                 await Task.Delay(delay, cancellationToken);
             }
         }
@@ -75,9 +80,14 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     };
 
     /// <summary>The service's own code and message; never a URI (a SAS signature would be in it).</summary>
-    public static string Describe(Exception e) => Cause(e) switch
+    /// <param name="serviceText">False for a custom endpoint: its HTTP status and error code only (see the class).</param>
+    public static string Describe(Exception e, bool serviceText = true) => Cause(e) switch
     {
         var ours when ours is DestinationAccessException or DestinationUnavailableException or Configurations.UnreadableSecretException => ours.Message,
+        // STS is the operator's endpoint (AWS_ENDPOINT_URL_STS), never a configuration's: its words are shown.
+        AmazonServiceException aws when !serviceText && aws is not Amazon.SecurityToken.AmazonSecurityTokenServiceException =>
+            $"the endpoint answered HTTP {(int)aws.StatusCode}{WellFormed(aws.ErrorCode)}",
+        RequestFailedException storage when !serviceText => $"the endpoint answered HTTP {storage.Status}{WellFormed(storage.ErrorCode)}",
         AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
         AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
         // The SDK's message goes on with headers and the response body; its first line is the service's own sentence.
@@ -86,6 +96,10 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
         HttpRequestException http => $"cannot connect: {http.HttpRequestError}",
         var cause => $"{cause.GetType().Name}: {cause.Message}",
     };
+
+    /// <summary>An error code as S3 and Azure Storage spell theirs (AccessDenied, NoSuchBucket), or nothing.</summary>
+    private static string WellFormed(string? code) =>
+        code is { Length: > 0 and <= 64 } && code.All(char.IsAsciiLetterOrDigit) ? $" ({code})" : "";
 }
 
 /// <summary>The destination refused access: retrying cannot help until someone fixes the permissions.</summary>

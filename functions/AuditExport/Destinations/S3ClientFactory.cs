@@ -61,6 +61,7 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
             RegionEndpoint = RegionEndpoint.GetBySystemName(destination.Region),
             Timeout = requestTimeout,
             MaxErrorRetry = DestinationTimeouts.Attempts - 1,
+            HttpClientFactory = GuardedAwsHttpClientFactory.Instance,
         };
         if (!string.IsNullOrWhiteSpace(stsEndpoint))
         {
@@ -106,6 +107,7 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
         {
             Timeout = requestTimeout,
             MaxErrorRetry = DestinationTimeouts.Attempts - 1,
+            HttpClientFactory = GuardedAwsHttpClientFactory.Instance,
         };
         if (destination.Endpoint is null)
         {

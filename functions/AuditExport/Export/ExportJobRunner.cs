@@ -183,7 +183,7 @@ public sealed class ExportJobRunner(
 
     private async Task<ExportJob> ExecuteAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, CancellationToken cancellationToken)
     {
-        var retry = new RetryPolicy(options.MaxAttempts, options.RetryBaseDelay, options.RetryMaxDelay, logger);
+        var retry = new RetryPolicy(options.MaxAttempts, options.RetryBaseDelay, options.RetryMaxDelay, logger, serviceText: configuration.Destination.Endpoint is null);
         // The job's span: the storage reads and destination writes below are its children.
         using var activity = AuditExportMetrics.Activities.StartActivity("export job");
         activity?.SetTag("configuration.id", configuration.Id.ToString());
@@ -215,7 +215,7 @@ public sealed class ExportJobRunner(
             {
                 return await StoppedByDeleteAsync(job);
             }
-            var reason = RetryPolicy.Describe(e);
+            var reason = RetryPolicy.Describe(e, serviceText: configuration.Destination.Endpoint is null);
             job = job with { Status = ExportJobStatus.Failed, FailureReason = reason, FinishedAt = clock.GetUtcNow() };
             metrics.JobEnded(configuration, job, 0);
             activity?.SetStatus(ActivityStatusCode.Error, reason);

@@ -33,6 +33,12 @@ public sealed class ExposureAndAbuseTests(EmulatorsFixture emulators)
     [InlineData("http://2852039166/", "must not point at a cloud metadata service")] // 169.254.169.254 as one number
     [InlineData("http://[::ffff:169.254.169.254]/", "must not point at a cloud metadata service")]
     [InlineData("http://169.254.10.1/", "must not be a link-local address")]
+    [InlineData("http://[::a9fe:a9fe]/", "must not point at a cloud metadata service")] // IPv4-compatible
+    [InlineData("http://[64:ff9b::a9fe:a9fe]/", "must not point at a cloud metadata service")] // NAT64
+    [InlineData("http://[2002:a9fe:a9fe::1]/", "must not point at a cloud metadata service")] // 6to4
+    [InlineData("http://[64:ff9b:1::a9fe:a9fe]/", "must not be a local-use NAT64 address (64:ff9b:1::/48)")]
+    [InlineData("http://169.254.169.254.:80/", "must not point at a cloud metadata service")] // trailing dot
+    [InlineData("http://metadata./", "must not point at a cloud metadata service")]
     [InlineData("http://[fe80::1%25eth0]/", "must not be a link-local address")]
     [InlineData("http://0.0.0.0/", "must not be an unspecified address")]
     [InlineData("file:///etc/passwd", "must be an absolute http or https URL")]
