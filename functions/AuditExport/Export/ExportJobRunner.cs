@@ -170,8 +170,11 @@ public sealed class ExportJobRunner(
                 configuration.Id, start, available, options.MaxRecordsPerJob, start, end);
         }
         var job = new ExportJob(configuration.Id, ExportJob.NewJobId(end), start, end, ExportJobStatus.Running, 1, 0, 0, [], null, trigger, now, null);
+        // The state names the job before its row exists: a crash or failure between the two leaves a name with no row
+        // (the next run starts afresh from the same watermark), never a RUNNING row that no state names. The window is
+        // recorded, in the row, before any upload.
+        await lease.SaveAsync(s => s with { CurrentJobId = job.JobId }, cancellationToken);
         await stores.SaveJobAsync(job, cancellationToken);
-        await lease.SaveAsync(s => s with { CurrentJobId = job.JobId }, cancellationToken); // the window is recorded before any upload
         return (job, end < available);
     }
 

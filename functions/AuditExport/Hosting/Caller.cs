@@ -22,6 +22,8 @@ public sealed record Caller(string Name, string? Id, IReadOnlySet<string> Roles,
     public static Caller FunctionKey { get; } = new("function-key holder", null, new HashSet<string>(ApiRoles.All), "function-key");
 
     /// <summary>The caller the platform forwarded, or null with the reason when there is none or it cannot be read.</summary>
+    private static string? NonBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
     public static Caller? Read(HttpRequest request, out string? problem)
     {
         problem = null;
@@ -42,9 +44,10 @@ public sealed record Caller(string Name, string? Id, IReadOnlySet<string> Roles,
                 : [];
             string? Claim(params string?[] types) => types.Where(t => t is not null).Select(t => claims.FirstOrDefault(c => c.Type == t).Value).FirstOrDefault(v => !string.IsNullOrEmpty(v));
             var roles = claims.Where(c => c.Type == roleType || c.Type == "roles").Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
-            var id = request.Headers[IdHeader].FirstOrDefault() ?? Claim(ObjectIdType, "oid");
+            // An empty header is no header: the principal's claims decide, so a change record never names "" as its author.
+            var id = NonBlank(request.Headers[IdHeader].FirstOrDefault()) ?? Claim(ObjectIdType, "oid");
             // An application calling with its own identity has no user name: it is named by its client id.
-            var name = request.Headers[NameHeader].FirstOrDefault() ?? Claim(nameType, "preferred_username", "name", "appid", "azp") ?? id ?? "unnamed caller";
+            var name = NonBlank(request.Headers[NameHeader].FirstOrDefault()) ?? Claim(nameType, "preferred_username", "name", "appid", "azp") ?? id ?? "unnamed caller";
             return new Caller(name, id, roles, Text(root, "auth_typ") ?? "unknown");
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)

@@ -136,5 +136,10 @@ public sealed class ApiAuthorizationTests(EmulatorsFixture emulators)
         Assert.False(user.Has(ApiRoles.Admin));
         Assert.Equal("c0ffee00-app", app!.Name);
         Assert.True(app.Has(ApiRoles.Admin) && app.Has(ApiRoles.Reader)); // Admin includes reading
+
+        // Empty name and id headers beside an admin principal (issue 25, finding 9): the claims decide, never "".
+        var blank = Read("""{"auth_typ":"aad","claims":[{"typ":"roles","val":"AuditExport.Admin"},{"typ":"oid","val":"0a0b"},{"typ":"preferred_username","val":"ops@contoso.example"}]}""",
+            (Caller.NameHeader, ""), (Caller.IdHeader, " "));
+        Assert.Equal(("ops@contoso.example", "0a0b"), (blank!.Name, blank.Id));
     }
 }
