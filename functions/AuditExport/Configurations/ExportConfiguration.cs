@@ -1,6 +1,10 @@
 namespace AuditExport.Configurations;
 
-/// <summary>A stored export configuration. The secret stays encrypted (see <see cref="SecretProtector"/>).</summary>
+/// <summary>
+/// A stored export configuration. The secret stays encrypted (see <see cref="SecretProtector"/>). CreatedBy and
+/// UpdatedBy are the callers of the create and of the latest audited change (null for configurations stored before
+/// they were kept; the change records name them).
+/// </summary>
 public sealed record ExportConfiguration(
     Guid Id,
     ExportInterval Interval,
@@ -11,7 +15,9 @@ public sealed record ExportConfiguration(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     string? ETag = null,
-    StartFrom StartFrom = StartFrom.CREATION_TIME)
+    StartFrom StartFrom = StartFrom.CREATION_TIME,
+    ChangedBy? CreatedBy = null,
+    ChangedBy? UpdatedBy = null)
 {
     public const string Success = "SUCCESS";
 

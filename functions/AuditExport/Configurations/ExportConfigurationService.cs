@@ -37,7 +37,7 @@ public sealed class ExportConfigurationService(
         var now = clock.GetUtcNow();
         var status = await tester.TestAsync(id, input.Destination, () => input.Secret, cancellationToken);
         var configuration = new ExportConfiguration(id, input.Interval, input.Enabled ?? true, input.Destination,
-            Protect(id, input.Destination, input.Secret), status, now, now, StartFrom: input.StartFrom);
+            Protect(id, input.Destination, input.Secret), status, now, now, StartFrom: input.StartFrom, CreatedBy: by, UpdatedBy: by);
         var change = ConfigurationChange.Of("create", null, configuration, by, now);
         var created = await store.InsertAsync(configuration, change, cancellationToken);
         if (created.CreatedAt != configuration.CreatedAt || created.ProtectedSecret != configuration.ProtectedSecret)
@@ -177,6 +177,10 @@ public sealed class ExportConfigurationService(
                 return (ConfigurationOutcome.PreconditionFailed, current);
             }
             var changed = await change(current) with { UpdatedAt = clock.GetUtcNow() };
+            if (action is not null && by is not null)
+            {
+                changed = changed with { UpdatedBy = by };
+            }
             var record = action is null || by is null ? null : ConfigurationChange.Of(action, current, changed, by, changed.UpdatedAt);
             try
             {

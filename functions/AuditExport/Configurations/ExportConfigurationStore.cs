@@ -144,6 +144,12 @@ public sealed class ExportConfigurationStore(TableServiceClient tables, string t
         Optional("FileSystem", d.FileSystem);
         Optional("Endpoint", d.Endpoint?.AbsoluteUri);
         Optional("ProtectedSecret", c.ProtectedSecret);
+        Optional("CreatedBy", c.CreatedBy?.Name);
+        Optional("CreatedById", c.CreatedBy?.Id);
+        Optional("CreatedByAuthType", c.CreatedBy?.AuthType);
+        Optional("UpdatedBy", c.UpdatedBy?.Name);
+        Optional("UpdatedById", c.UpdatedBy?.Id);
+        Optional("UpdatedByAuthType", c.UpdatedBy?.AuthType);
         return entity;
     }
 
@@ -171,6 +177,11 @@ public sealed class ExportConfigurationStore(TableServiceClient tables, string t
             e.GetDateTimeOffset("CreatedAt") ?? default,
             e.GetDateTimeOffset("UpdatedAt") ?? default,
             e.ETag.ToString(),
-            Enum.TryParse<StartFrom>(e.GetString("StartFrom"), out var startFrom) ? startFrom : StartFrom.CREATION_TIME);
+            Enum.TryParse<StartFrom>(e.GetString("StartFrom"), out var startFrom) ? startFrom : StartFrom.CREATION_TIME,
+            By(e, "CreatedBy"),
+            By(e, "UpdatedBy"));
     }
+
+    private static ChangedBy? By(TableEntity e, string prefix) =>
+        e.GetString(prefix) is { } name ? new ChangedBy(name, e.GetString(prefix + "Id"), e.GetString(prefix + "AuthType") ?? "") : null;
 }

@@ -11,5 +11,6 @@ public sealed class AuditGraphQLSchema : Schema
         Mutation = new ExportConfigurationMutation();
         // Reached only through the union; listed so that documents selecting "... on S3EndpointConfiguration" validate.
         RegisterType(typeof(S3EndpointConfigurationGraphType));
+        RegisterType(typeof(AdlsEndpointConfigurationGraphType));
     }
 }

@@ -13,15 +13,17 @@ public sealed class ExportConfigurationGraphType : ObjectGraphType<ExportConfigu
     {
         Name = "ExportConfiguration";
         Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id.ToString());
-        Field<NonNullGraphType<EnumerationGraphType<ExportInterval>>>("interval").Resolve(c => c.Source.Interval);
+        Field<NonNullGraphType<ExportIntervalGraphType>>("interval").Resolve(c => c.Source.Interval);
         Field<NonNullGraphType<BooleanGraphType>>("enabled").Resolve(c => c.Source.Enabled);
         Field<NonNullGraphType<StringGraphType>>("connectionStatus").Description("SUCCESS, or what the last connection test or export found wrong")
             .Resolve(c => c.Source.ConnectionStatus);
         // The configuration itself is the source of its endpoint: an assumed role's externalId is the configuration id.
         Field<NonNullGraphType<EndpointConfigurationGraphType>>("endpointConfiguration").Resolve(c => c.Source);
         Field<NonNullGraphType<EnumerationGraphType<StartFrom>>>("startFrom").Resolve(c => c.Source.StartFrom);
-        Field<NonNullGraphType<DateTimeOffsetGraphType>>("createdAt").Resolve(c => c.Source.CreatedAt);
-        Field<NonNullGraphType<DateTimeOffsetGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
+        Field<UserGraphType>("createdBy").Description("Who created it (null for configurations created before this was kept)").Resolve(c => c.Source.CreatedBy);
+        Field<NonNullGraphType<ImmutaDateTimeGraphType>>("createdAt").Resolve(c => c.Source.CreatedAt);
+        Field<UserGraphType>("updatedBy").Description("Who made the latest change").Resolve(c => c.Source.UpdatedBy);
+        Field<NonNullGraphType<ImmutaDateTimeGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
     }
 }
 
@@ -33,7 +35,7 @@ public sealed class EndpointConfigurationGraphType : UnionGraphType
         Name = "EndpointConfiguration";
         Type<S3AccessKeyEndpointConfigurationGraphType>();
         Type<S3AssumedRoleEndpointConfigurationGraphType>();
-        Type<AdlsEndpointConfigurationGraphType>();
+        Type<AdlsSasTokenEndpointConfigurationGraphType>();
     }
 }
 
@@ -87,15 +89,33 @@ public sealed class S3AssumedRoleEndpointConfigurationGraphType : ObjectGraphTyp
     }
 }
 
-public sealed class AdlsEndpointConfigurationGraphType : ObjectGraphType<ExportConfiguration>
+/// <summary>Immuta's name for an ADLS Gen2 destination with a SAS token.</summary>
+public sealed class AdlsSasTokenEndpointConfigurationGraphType : ObjectGraphType<ExportConfiguration>
 {
-    public AdlsEndpointConfigurationGraphType()
+    public AdlsSasTokenEndpointConfigurationGraphType()
     {
-        Name = "AdlsEndpointConfiguration";
+        Name = "AdlsSasTokenEndpointConfiguration";
+        Interface<AdlsEndpointConfigurationGraphType>();
         IsTypeOf = o => o is ExportConfiguration { Destination.Type: DestinationType.AdlsSasToken };
         Field<NonNullGraphType<StringGraphType>>("storageAccount").Resolve(c => c.Source.Destination.StorageAccount);
         Field<NonNullGraphType<StringGraphType>>("fileSystem").Resolve(c => c.Source.Destination.FileSystem);
         Field<NonNullGraphType<StringGraphType>>("path").Resolve(c => c.Source.Destination.Path);
         Field<StringGraphType>("endpoint").Resolve(c => c.Source.Destination.Endpoint?.AbsoluteUri);
+    }
+}
+
+/// <summary>
+/// This API's earlier name for the ADLS member, kept as an interface the member implements, so documents written
+/// against it (<c>... on AdlsEndpointConfiguration</c>) still validate and still select the fields.
+/// </summary>
+public sealed class AdlsEndpointConfigurationGraphType : InterfaceGraphType<ExportConfiguration>
+{
+    public AdlsEndpointConfigurationGraphType()
+    {
+        Name = "AdlsEndpointConfiguration";
+        Field<NonNullGraphType<StringGraphType>>("storageAccount");
+        Field<NonNullGraphType<StringGraphType>>("fileSystem");
+        Field<NonNullGraphType<StringGraphType>>("path");
+        Field<StringGraphType>("endpoint");
     }
 }

@@ -13,7 +13,7 @@ public abstract class CreateInputGraphType : InputObjectGraphType
     protected CreateInputGraphType(string name, DestinationType type)
     {
         Name = name;
-        Field<NonNullGraphType<EnumerationGraphType<ExportInterval>>>("interval");
+        Field<NonNullGraphType<ExportIntervalGraphType>>("interval");
         if (type == DestinationType.AdlsSasToken)
         {
             Field<NonNullGraphType<StringGraphType>>("storageAccount");
@@ -65,7 +65,7 @@ public sealed class UpdateExportConfigurationInputGraphType : InputObjectGraphTy
     public UpdateExportConfigurationInputGraphType()
     {
         Name = "UpdateExportConfigurationInput";
-        Field<EnumerationGraphType<ExportInterval>>("interval");
+        Field<ExportIntervalGraphType>("interval");
         Field<BooleanGraphType>("enabled");
         foreach (var name in new[] { "path", "endpoint", "bucket", "region", "accessKeyId", "secretAccessKey", "roleArn", "storageAccount", "fileSystem", "sasToken" })
         {
@@ -74,3 +74,38 @@ public sealed class UpdateExportConfigurationInputGraphType : InputObjectGraphTy
         Field<BooleanGraphType>("forcePathStyle");
     }
 }
+
+/// <summary>
+/// The <c>data</c> of Immuta's per-kind updates (<c>updateAdlsSasTokenExportConfiguration(data: {id, ...})</c>): the id and
+/// any field of that kind; a field left out keeps its value, a secret left out keeps the stored one.
+/// </summary>
+public abstract class UpdateOfKindInputGraphType : InputObjectGraphType
+{
+    protected UpdateOfKindInputGraphType(string name, DestinationType type)
+    {
+        Name = name;
+        Field<NonNullGraphType<IdGraphType>>("id");
+        Field<ExportIntervalGraphType>("interval");
+        Field<BooleanGraphType>("enabled");
+        var fields = type switch
+        {
+            DestinationType.AdlsSasToken => new[] { "storageAccount", "fileSystem", "path", "sasToken", "endpoint" },
+            DestinationType.S3AccessKey => ["bucket", "path", "region", "accessKeyId", "secretAccessKey", "endpoint"],
+            _ => ["bucket", "path", "region", "roleArn", "endpoint"],
+        };
+        foreach (var field in fields)
+        {
+            Field<StringGraphType>(field);
+        }
+        if (type != DestinationType.AdlsSasToken)
+        {
+            Field<BooleanGraphType>("forcePathStyle");
+        }
+    }
+}
+
+public sealed class UpdateAdlsSasTokenExportConfigurationInputGraphType() : UpdateOfKindInputGraphType("UpdateAdlsSasTokenExportConfigurationInput", DestinationType.AdlsSasToken);
+
+public sealed class UpdateS3AccessKeyExportConfigurationInputGraphType() : UpdateOfKindInputGraphType("UpdateS3AccessKeyExportConfigurationInput", DestinationType.S3AccessKey);
+
+public sealed class UpdateS3AssumedRoleExportConfigurationInputGraphType() : UpdateOfKindInputGraphType("UpdateS3AssumedRoleExportConfigurationInput", DestinationType.S3AssumedRole);

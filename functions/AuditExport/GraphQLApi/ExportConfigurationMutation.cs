@@ -7,8 +7,11 @@ using GraphQL.Types;
 namespace AuditExport.GraphQLApi;
 
 /// <summary>
-/// Immuta's create mutations (<c>createS3AccessKeyExportConfiguration</c>, <c>createS3AssumedRoleExportConfiguration</c>,
-/// <c>createAdlsExportConfiguration</c>) and the rest of the lifecycle, over the same service as the REST API.
+/// Immuta's mutations as its documents write them (<c>createS3AccessKeyExportConfiguration(data: ...)</c>,
+/// <c>createS3AssumedRoleExportConfiguration</c>, <c>createAdlsSasTokenEndpointConfiguration</c>,
+/// <c>updateAdlsSasTokenExportConfiguration(data: {id, ...})</c>, enable, disable, delete), this API's own earlier
+/// names (<c>createAdlsExportConfiguration</c>, <c>updateExportConfiguration(id, input)</c>, <c>input:</c> for
+/// <c>data:</c>), and the S3 updates by analogy with Immuta's ADLS one. All over the same service as the REST API.
 /// Every mutation needs the Admin role. A mutation that fails answers null with its errors.
 /// </summary>
 public sealed class ExportConfigurationMutation : ObjectGraphType
@@ -19,7 +22,12 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
         Create<S3AccessKeyExportConfigurationInputGraphType>("createS3AccessKeyExportConfiguration", DestinationType.S3AccessKey, "to S3 with an access key");
         Create<S3AssumedRoleExportConfigurationInputGraphType>("createS3AssumedRoleExportConfiguration", DestinationType.S3AssumedRole,
             "to S3 through an IAM role; its trust policy must require ExternalId = the new id");
-        Create<AdlsExportConfigurationInputGraphType>("createAdlsExportConfiguration", DestinationType.AdlsSasToken, "to ADLS Gen2 with a SAS token (create and write)");
+        Create<AdlsExportConfigurationInputGraphType>("createAdlsSasTokenEndpointConfiguration", DestinationType.AdlsSasToken, "to ADLS Gen2 with a SAS token (create and write)");
+        Create<AdlsExportConfigurationInputGraphType>("createAdlsExportConfiguration", DestinationType.AdlsSasToken,
+            "to ADLS Gen2 with a SAS token (this API's earlier name for createAdlsSasTokenEndpointConfiguration)");
+        UpdateOfKind<UpdateAdlsSasTokenExportConfigurationInputGraphType>("updateAdlsSasTokenExportConfiguration", DestinationType.AdlsSasToken);
+        UpdateOfKind<UpdateS3AccessKeyExportConfigurationInputGraphType>("updateS3AccessKeyExportConfiguration", DestinationType.S3AccessKey);
+        UpdateOfKind<UpdateS3AssumedRoleExportConfigurationInputGraphType>("updateS3AssumedRoleExportConfiguration", DestinationType.S3AssumedRole);
 
         Field<ExportConfigurationGraphType>("updateExportConfiguration")
             .Description("Change the fields given; the kind cannot change. The connection is tested again.")
@@ -33,7 +41,7 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
                     context.NotFound(id);
                     return null;
                 }
-                var input = await GraphQLInputReader.ReadAsync(context, current.Destination.Type, current);
+                var input = await GraphQLInputReader.ReadAsync(context, context.GetArgument<Dictionary<string, object?>>("input"), current.Destination.Type, current);
                 if (input is null)
                 {
                     return null;
@@ -65,15 +73,16 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
     private void Create<TInput>(string name, DestinationType type, string destination) where TInput : IInputObjectGraphType =>
         Field<ExportConfigurationGraphType>(name)
             .Description($"Create an export {destination}. The connection is tested and the configuration stored whatever the result.")
-            .Argument<NonNullGraphType<TInput>>("input")
+            .Argument<TInput>("data", "The fields, as Immuta's documents pass them")
+            .Argument<TInput>("input", "The same fields under this API's earlier argument name")
             .ResolveAsync(async context =>
             {
                 context.CountOperation();
-                if (!context.Holds(ApiRoles.Admin))
+                if (!context.Holds(ApiRoles.Admin) || GraphQLInputReader.Given(context) is not { } given)
                 {
                     return null;
                 }
-                var input = await GraphQLInputReader.ReadAsync(context, type, current: null);
+                var input = await GraphQLInputReader.ReadAsync(context, given, type, current: null);
                 if (input is null)
                 {
                     return null;
@@ -84,6 +93,41 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
                     context.Fail("CONFLICT", ExportConfigurationService.IdInUse(input.Id), "id");
                 }
                 return created;
+            });
+
+    /// <summary>An update of one kind, its id inside <c>data</c> as in Immuta's ADLS update.</summary>
+    private void UpdateOfKind<TInput>(string name, DestinationType type) where TInput : IInputObjectGraphType =>
+        Field<ExportConfigurationGraphType>(name)
+            .Description($"Change the fields given of a {type} configuration (its id in data); the connection is tested again.")
+            .Argument<NonNullGraphType<TInput>>("data")
+            .ResolveAsync(async context =>
+            {
+                context.CountOperation();
+                if (!context.Holds(ApiRoles.Admin))
+                {
+                    return null;
+                }
+                var given = new Dictionary<string, object?>(context.GetArgument<Dictionary<string, object?>>("data"));
+                given.Remove("id", out var idValue);
+                if (!Guid.TryParseExact(idValue?.ToString(), "D", out var id))
+                {
+                    context.Fail("BAD_USER_INPUT", $"id must be a configuration id (a UUID), not '{idValue}'.", "id");
+                    return null;
+                }
+                var service = context.Service<ExportConfigurationService>();
+                var current = await service.GetAsync(id, context.CancellationToken);
+                if (current is null)
+                {
+                    context.NotFound(id);
+                    return null;
+                }
+                if (current.Destination.Type != type)
+                {
+                    context.Fail("BAD_USER_INPUT", $"Configuration {id} is a {current.Destination.Type} configuration; {name} changes {type} configurations only.", "id");
+                    return null;
+                }
+                var input = await GraphQLInputReader.ReadAsync(context, given, type, current);
+                return input is null ? null : Answer(context, id, await service.UpdateAsync(id, current.ETag, input, context.ChangedBy(), context.CancellationToken));
             });
 
     private void Lifecycle(string name, string description,

@@ -4,7 +4,10 @@ using GraphQL.Types;
 
 namespace AuditExport.GraphQLApi;
 
-/// <summary>Immuta's <c>getAllExportConfigurations</c>, and one configuration by id. Reading needs the Reader role (checked for the route).</summary>
+/// <summary>
+/// Immuta's <c>getAllExportConfigurations</c> and <c>getAllExportJobTasks</c>; ours: one configuration by id and the jobs
+/// of a configuration. Reading needs the Reader role (checked for the route).
+/// </summary>
 public sealed class ExportConfigurationQuery : ObjectGraphType
 {
     public ExportConfigurationQuery()
@@ -34,6 +37,29 @@ public sealed class ExportConfigurationQuery : ObjectGraphType
                     context.NotFound(id);
                 }
                 return configuration;
+            });
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ExportJobGraphType>>>>("getAllExportJobs")
+            .Description("The newest jobs of a configuration (at most 50), newest first; their ids are what getAllExportJobTasks takes")
+            .Argument<NonNullGraphType<IdGraphType>>("exportConfigurationId")
+            .ResolveAsync(async context =>
+            {
+                context.CountOperation();
+                var text = context.GetArgument<string>("exportConfigurationId");
+                if (!Guid.TryParseExact(text, "D", out var id))
+                {
+                    context.Fail("BAD_USER_INPUT", $"exportConfigurationId must be a configuration id (a UUID), not '{text}'.", "exportConfigurationId");
+                    return Array.Empty<Export.ExportJob>();
+                }
+                return await context.Service<Export.ExportStores>().RecentJobsAsync(id, 50, context.CancellationToken);
+            });
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ExportJobTaskGraphType>>>>("getAllExportJobTasks")
+            .Description("Get all export job tasks by export job ID. Here a job is one task (see ExportJobTask).")
+            .Argument<NonNullGraphType<StringGraphType>>("exportJobId", "The export job ID: {configuration id}:{job id}, as getAllExportJobs answers it")
+            .ResolveAsync(async context =>
+            {
+                context.CountOperation();
+                var job = await ExportJobIds.FindAsync(context, context.GetArgument<string>("exportJobId"));
+                return job is null ? Array.Empty<Export.ExportJob>() : new[] { job };
             });
     }
 }
