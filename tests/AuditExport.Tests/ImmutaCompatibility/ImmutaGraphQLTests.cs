@@ -77,12 +77,12 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
         var document = ImmutaDocuments.Fill(ImmutaDocuments.CreateS3AccessKey, new Dictionary<string, string>
         {
-            ["your-s3-bucket"] = bucket, ["your-bucket-path"] = "immuta/audit", ["your-bucket-region"] = "us-east-1",
-            ["your-access-key"] = "S3RVER", ["your-secret-access-key"] = "S3RVER",
+            ["your-s3-bucket"] = bucket, ["your-optional-s3-bucket-path"] = "immuta/audit", ["your-aws-region"] = "us-east-1",
+            ["YOURACCESSKEYID"] = "S3RVER", ["YOUR/SECRET/ACCESSKEY"] = "S3RVER",
         });
 
         // Pointed at s3rver: the one change a test must make, since the document as written goes to AWS.
-        var (status, body, text) = await PostAsync(ImmutaDocuments.WithInput(document, EmulatorFields));
+        var (status, body, text) = await PostAsync(ImmutaDocuments.WithData(document, EmulatorFields));
 
         Assert.Equal(HttpStatusCode.OK, status);
         var created = Data(body, "createS3AccessKeyExportConfiguration");
@@ -90,12 +90,13 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         Assert.Equal("EVERY_12_HOURS", created.GetProperty("interval").GetString());
         Assert.True(created.GetProperty("enabled").GetBoolean());
         Assert.Equal("SUCCESS", created.GetProperty("connectionStatus").GetString());
+        // Field for field Immuta's example response (seed 000, lines 578–593).
+        Assert.Equal(["id", "interval", "enabled", "connectionStatus", "endpointConfiguration"], created.EnumerateObject().Select(p => p.Name));
         var endpoint = created.GetProperty("endpointConfiguration");
-        Assert.Equal("S3AccessKeyEndpointConfiguration", endpoint.GetProperty("__typename").GetString());
         Assert.Equal(bucket, endpoint.GetProperty("bucket").GetString());
         Assert.Equal("immuta/audit", endpoint.GetProperty("path").GetString());
         Assert.Equal("us-east-1", endpoint.GetProperty("region").GetString());
-        Assert.Equal(["__typename", "bucket", "path", "region"], endpoint.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["bucket", "path", "region"], endpoint.EnumerateObject().Select(p => p.Name));
         Assert.NotNull(await S3Buckets.ReadAsync(emulators.S3Endpoint, bucket, "immuta/audit/" + ConnectionTester.ProbeObjectName));
 
         // The REST API sees the same configuration.
@@ -109,15 +110,15 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
     {
         var document = ImmutaDocuments.Fill(ImmutaDocuments.CreateS3AccessKey, new Dictionary<string, string>
         {
-            ["your-s3-bucket"] = "acme-audit-logs", ["your-bucket-path"] = "immuta", ["your-bucket-region"] = "us-east-1",
-            ["your-access-key"] = ExampleKeyId, ["your-secret-access-key"] = ExampleSecret,
+            ["your-s3-bucket"] = "acme-audit-logs", ["your-optional-s3-bucket-path"] = "immuta", ["your-aws-region"] = "us-east-1",
+            ["YOURACCESSKEYID"] = ExampleKeyId, ["YOUR/SECRET/ACCESSKEY"] = ExampleSecret,
         });
 
         var (_, body, text) = await PostAsync(document);
 
         var created = Data(body, "createS3AccessKeyExportConfiguration");
         Assert.StartsWith($"Error testing access to S3 using AccessKey {ExampleKeyId} - ", created.GetProperty("connectionStatus").GetString());
-        Assert.Equal("S3AccessKeyEndpointConfiguration", created.GetProperty("endpointConfiguration").GetProperty("__typename").GetString());
+        Assert.Equal("acme-audit-logs", created.GetProperty("endpointConfiguration").GetProperty("bucket").GetString());
         Assert.DoesNotContain(ExampleSecret, text);
     }
 
@@ -127,34 +128,37 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         var bucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
         var document = ImmutaDocuments.Fill(ImmutaDocuments.CreateS3AssumedRole, new Dictionary<string, string>
         {
-            ["your-s3-bucket"] = bucket, ["your-bucket-path"] = "audit", ["your-bucket-region"] = "eu-west-1", ["your-role-arn"] = RoleArn,
+            ["your-s3-bucket"] = bucket, ["your-optional-s3-bucket-path"] = "audit", ["your-region"] = "eu-west-1",
+            ["arn:aws:iam::<Your AWS Account ID>:role/<the prepared role>"] = RoleArn,
         });
 
         // 1. Create: the role does not trust the new id yet, so the status is AWS's refusal in Immuta's form.
-        var (_, body, _) = await PostAsync(ImmutaDocuments.WithInput(document, EmulatorFields));
+        var (_, body, _) = await PostAsync(ImmutaDocuments.WithData(document, EmulatorFields));
         var created = Data(body, "createS3AssumedRoleExportConfiguration");
         var id = created.GetProperty("id").GetString()!;
         Assert.Equal($"Error testing access to S3 using AssumedRole {RoleArn} - User: arn:aws:iam::111122223333:user/exporter is not authorized " +
             $"to perform: sts:AssumeRole on resource: {RoleArn}", created.GetProperty("connectionStatus").GetString());
-        var endpoint = created.GetProperty("endpointConfiguration");
-        Assert.Equal("S3AssumedRoleEndpointConfiguration", endpoint.GetProperty("__typename").GetString());
-        Assert.Equal(RoleArn, endpoint.GetProperty("roleArn").GetString());
+        Assert.Equal(["bucket", "path", "region"], created.GetProperty("endpointConfiguration").EnumerateObject().Select(p => p.Name));
 
         // 2. The administrator adds the trust policy with ExternalId = the configuration id.
         _sts.Trust[RoleArn] = id;
 
         // 3. List, and expect SUCCESS: the list tests failing configurations again.
-        var (_, listed, _) = await PostAsync(ImmutaDocuments.GetAll);
+        var (_, listed, _) = await PostAsync(ImmutaDocuments.GetAllForVerification);
         var mine = Data(listed, "getAllExportConfigurations").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
         Assert.Equal("SUCCESS", mine.GetProperty("connectionStatus").GetString());
-        Assert.Equal(bucket, mine.GetProperty("endpointConfiguration").GetProperty("bucket").GetString());
         Assert.Equal(id, _sts.Calls.Last().ExternalId);
         Assert.NotNull(await S3Buckets.ReadAsync(emulators.S3Endpoint, bucket, "audit/" + ConnectionTester.ProbeObjectName));
 
-        // The API reference's form (operation name, the shared S3 interface, timestamps) reads the same configuration.
-        var (_, byInterface, _) = await PostAsync(ImmutaDocuments.GetAllByInterface);
+        // The API reference's form (operation name, the shared S3 interface, createdBy/updatedBy, timestamps) reads the same configuration.
+        var (_, byInterface, _) = await PostAsync(ImmutaDocuments.GetAllApiReference + ImmutaDocuments.ReferenceFragments);
         var same = Data(byInterface, "getAllExportConfigurations").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
         Assert.Equal("audit", same.GetProperty("endpointConfiguration").GetProperty("path").GetString());
+        Assert.Equal(bucket, same.GetProperty("endpointConfiguration").GetProperty("bucket").GetString());
+        Assert.Equal(FrontDoor.LocalAdmin.Name, same.GetProperty("createdBy").GetProperty("name").GetString());
+        Assert.Equal(FrontDoor.LocalAdmin.Id, same.GetProperty("createdBy").GetProperty("id").GetString());
+        Assert.Matches(@"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\z", same.GetProperty("createdAt").GetString()); // Immuta's DateTime: 2007-12-03T10:15:30Z
+        Assert.Matches(@"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\z", same.GetProperty("updatedAt").GetString());
     }
 
     [Fact]
@@ -165,9 +169,10 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         _sts.Trust[RoleArn + "-kept"] = immutaId;
         var document = ImmutaDocuments.Fill(ImmutaDocuments.CreateS3AssumedRole, new Dictionary<string, string>
         {
-            ["your-s3-bucket"] = bucket, ["your-bucket-path"] = "audit", ["your-bucket-region"] = "eu-west-1", ["your-role-arn"] = RoleArn + "-kept",
+            ["your-s3-bucket"] = bucket, ["your-optional-s3-bucket-path"] = "audit", ["your-region"] = "eu-west-1",
+            ["arn:aws:iam::<Your AWS Account ID>:role/<the prepared role>"] = RoleArn + "-kept",
         });
-        document = ImmutaDocuments.WithInput(document, $"id: \"{immutaId}\" {EmulatorFields}");
+        document = ImmutaDocuments.WithData(document, $"id: \"{immutaId}\" {EmulatorFields}");
 
         var (_, body, _) = await PostAsync(document);
         var created = Data(body, "createS3AssumedRoleExportConfiguration");
@@ -200,7 +205,9 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         var created = Data(createdBody, "createAdlsExportConfiguration");
         var id = created.GetProperty("id").GetString()!;
         Assert.Equal("SUCCESS", created.GetProperty("connectionStatus").GetString());
-        Assert.Equal("AdlsEndpointConfiguration", created.GetProperty("endpointConfiguration").GetProperty("__typename").GetString());
+        // The earlier name still selects the fields (an interface now); __typename is Immuta's name.
+        Assert.Equal("AdlsSasTokenEndpointConfiguration", created.GetProperty("endpointConfiguration").GetProperty("__typename").GetString());
+        Assert.Equal(container, created.GetProperty("endpointConfiguration").GetProperty("fileSystem").GetString());
 
         // Update only the interval: the SAS token left out is kept, and the connection is tested again with it.
         var (_, updatedBody, updatedText) = await PostAsync($"mutation {{ updateExportConfiguration(id: \"{id}\", input: {{interval: EVERY_6_HOURS}}) {{ {Fields} }} }}");
@@ -241,8 +248,8 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
         var before = (await _http.GetFromJsonAsync<JsonElement>("/api/export-configurations?verify=false")).GetArrayLength();
         var document = ImmutaDocuments.Fill(ImmutaDocuments.CreateS3AccessKey, new Dictionary<string, string>
         {
-            ["your-s3-bucket"] = "Not_A_Bucket", ["your-bucket-path"] = "audit", ["your-bucket-region"] = "mars-1",
-            ["your-access-key"] = ExampleKeyId, ["your-secret-access-key"] = ExampleSecret,
+            ["your-s3-bucket"] = "Not_A_Bucket", ["your-optional-s3-bucket-path"] = "audit", ["your-aws-region"] = "mars-1",
+            ["YOURACCESSKEYID"] = ExampleKeyId, ["YOUR/SECRET/ACCESSKEY"] = ExampleSecret,
         });
 
         var (status, body, text) = await PostAsync(document);
@@ -280,6 +287,10 @@ public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifet
             ["createS3AccessKeyExportConfiguration"] = $"input: {{interval: EVERY_2_HOURS, bucket: \"b-1234\", region: \"us-east-1\", accessKeyId: \"{ExampleKeyId}\", secretAccessKey: \"x\"}}",
             ["createS3AssumedRoleExportConfiguration"] = $"input: {{interval: EVERY_2_HOURS, bucket: \"b-1234\", region: \"us-east-1\", roleArn: \"{RoleArn}\"}}",
             ["createAdlsExportConfiguration"] = "input: {interval: EVERY_2_HOURS, storageAccount: \"acct\", fileSystem: \"fs\", sasToken: \"sv=1\"}",
+            ["createAdlsSasTokenEndpointConfiguration"] = "data: {interval: \"EVERY_2_HOURS\", storageAccount: \"acct\", fileSystem: \"fs\", sasToken: \"sv=1\"}",
+            ["updateAdlsSasTokenExportConfiguration"] = $"data: {{id: \"{id}\", interval: EVERY_4_HOURS}}",
+            ["updateS3AccessKeyExportConfiguration"] = $"data: {{id: \"{id}\", interval: EVERY_4_HOURS}}",
+            ["updateS3AssumedRoleExportConfiguration"] = $"data: {{id: \"{id}\", interval: EVERY_4_HOURS}}",
             ["updateExportConfiguration"] = $"id: \"{id}\", input: {{interval: EVERY_4_HOURS}}",
             ["deleteExportConfiguration"] = $"id: \"{id}\"",
             ["enableExportConfiguration"] = $"id: \"{id}\"",
