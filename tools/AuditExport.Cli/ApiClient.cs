@@ -14,11 +14,16 @@ public sealed record ApiAnswer(int Status, JsonElement? Body, HttpResponseHeader
 /// Calls the REST API with the function key (<c>x-functions-key</c>) and, when Entra ID protects the app, a bearer token.
 /// The base URL may end with /api or not.
 /// </summary>
-public sealed class ApiClient(HttpClient http, CliOptions options)
+public sealed class ApiClient(HttpClient http, ApiConnection options)
 {
-    public async Task<ApiAnswer> SendAsync(HttpMethod method, string route, string? jsonBody, CancellationToken cancellationToken)
+    public async Task<ApiAnswer> SendAsync(HttpMethod method, string route, string? jsonBody, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, Url(route));
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
         if (options.Key is not null)
         {
             request.Headers.Add("x-functions-key", options.Key);

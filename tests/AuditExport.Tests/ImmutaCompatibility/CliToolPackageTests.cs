@@ -26,13 +26,15 @@ public sealed class CliToolPackageTests(EmulatorsFixture emulators)
             await using var handler = await TestHandler.StartAsync(TestHandler.IsolatedSettings(emulators, out _, out _));
             var (exit, output, error) = await RunAsync(Path.Combine(folder, "tools", "audit-export"), ["exportConfig", "list"], new()
             {
-                [CliOptions.UrlVariable] = handler.FrontDoor.BaseAddress.AbsoluteUri,
-                [CliOptions.KeyVariable] = handler.FrontDoor.FunctionKey,
-                [CliOptions.TokenVariable] = handler.FrontDoor.IssueToken(FrontDoor.LocalAdmin),
+                [ApiConnection.UrlVariable] = handler.FrontDoor.BaseAddress.AbsoluteUri,
+                [ApiConnection.KeyVariable] = handler.FrontDoor.FunctionKey,
+                [ApiConnection.TokenVariable] = handler.FrontDoor.IssueToken(FrontDoor.LocalAdmin),
             }, check: false);
 
             Assert.True(exit == ExitCodes.Ok, error);
             Assert.Equal("No export configurations.", output.Trim());
+            var (_, version, _) = await RunAsync(Path.Combine(folder, "tools", "audit-export"), ["--version"]);
+            Assert.StartsWith("1.0.0", version.Trim());
         }
         finally
         {
