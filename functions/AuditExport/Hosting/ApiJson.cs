@@ -6,9 +6,9 @@ namespace AuditExport.Hosting;
 /// <summary>JSON of the HTTP API: camelCase, enums as names, nulls left out.</summary>
 public static class ApiJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    public static readonly JsonSerializerOptions Options = HandlerJson.ReadOnly(new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter() },
-    };
+    });
 }
