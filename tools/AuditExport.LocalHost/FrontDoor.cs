@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using AuditExport.Hosting;
 using Microsoft.AspNetCore.Http;
+using AuditExport.Api.Security;
 
 namespace AuditExport.LocalHost;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using AuditExport.Api.Security;
 
 namespace AuditExport.LocalHost;
 
@@ -48,7 +49,7 @@ public sealed class HandlerProcess : IAsyncDisposable
     public HttpClient CreateApiClient(TimeSpan timeout)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout };
-        client.DefaultRequestHeaders.Add(AuditExport.Hosting.Caller.PrincipalHeader, FrontDoor.LocalAdmin.ToPrincipalHeader());
+        client.DefaultRequestHeaders.Add(AuditExport.Api.Security.Caller.PrincipalHeader, FrontDoor.LocalAdmin.ToPrincipalHeader());
         return client;
     }
     public string Output { get { lock (_output) { return _output.ToString(); } } }

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using AuditExport.Storage;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using AuditExport.Api.Security;
 
 namespace AuditExport.LocalHost;
 
@@ -101,7 +102,7 @@ public static class LocalRun
         Console.WriteLine("Serving until Ctrl-C. Emulators, handler and front door stay up.");
         Console.WriteLine($"  API base URL : {api}");
         var token = frontDoor.IssueToken(FrontDoor.LocalAdmin);
-        var reader = frontDoor.IssueToken(new AuditExport.Hosting.Caller("local-reader@localhost", null, new HashSet<string> { AuditExport.Hosting.ApiRoles.Reader }, "aad"));
+        var reader = frontDoor.IssueToken(new AuditExport.Api.Security.Caller("local-reader@localhost", null, new HashSet<string> { AuditExport.Api.Security.ApiRoles.Reader }, "aad"));
         Console.WriteLine($"  function key : {frontDoor.FunctionKey}   (header x-functions-key, or ?code=)");
         Console.WriteLine($"  bearer token : {token}   (stands in for an Entra ID token with the roles AuditExport.Admin and AuditExport.Reader)");
         Console.WriteLine($"  reader token : {reader}   (AuditExport.Reader only)");

@@ -1,3 +1,4 @@
+using AuditExport.Destinations;
 namespace AuditExport.Configurations;
 
 /// <summary>A validated create or update request. Secret is null when an update leaves it out.</summary>

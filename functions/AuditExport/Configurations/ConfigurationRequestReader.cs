@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AuditExport.Destinations;
 
 namespace AuditExport.Configurations;
 

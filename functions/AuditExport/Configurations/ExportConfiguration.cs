@@ -1,3 +1,4 @@
+using AuditExport.Destinations;
 namespace AuditExport.Configurations;
 
 /// <summary>
@@ -19,7 +20,7 @@ public sealed record ExportConfiguration(
     ChangedBy? CreatedBy = null,
     ChangedBy? UpdatedBy = null)
 {
-    public const string Success = "SUCCESS";
+    public const string Success = Destinations.ConnectionTester.Success;
 
     /// <summary>Immuta's externalId for assumed-role trust policies: the configuration id.</summary>
     public string ExternalId => Id.ToString();

@@ -1,6 +1,7 @@
 using AuditExport.Storage;
 using Azure;
 using Azure.Data.Tables;
+using AuditExport.Destinations;
 
 namespace AuditExport.Configurations;
 

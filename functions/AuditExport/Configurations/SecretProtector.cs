@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using AuditExport.Destinations;
 
 namespace AuditExport.Configurations;
 
@@ -127,4 +128,3 @@ public sealed class SecretProtector
 }
 
 /// <summary>A stored secret that cannot be decrypted; the message says what to do and never carries the secret.</summary>
-public sealed class UnreadableSecretException(string message, Exception inner) : Exception(message, inner);

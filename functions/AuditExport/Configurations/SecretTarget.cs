@@ -1,3 +1,4 @@
+using AuditExport.Destinations;
 namespace AuditExport.Configurations;
 
 /// <summary>

@@ -14,7 +14,7 @@ public sealed class AdlsExportDestination(BlobContainerClient fileSystem, RetryP
     public const int BlockBytes = 8 * 1024 * 1024;
 
     /// <summary>The file system (container) of an ADLS configuration, authorised by its SAS token.</summary>
-    public static BlobContainerClient FileSystemClient(Configurations.DestinationSettings destination, string? sasToken, BlobClientOptions options) =>
+    public static BlobContainerClient FileSystemClient(DestinationSettings destination, string? sasToken, BlobClientOptions options) =>
         FileSystemClient(destination.AdlsBlobEndpoint, destination.FileSystem!, sasToken ?? throw new InvalidOperationException("The configuration has no SAS token."), options);
 
     public static BlobContainerClient FileSystemClient(Uri blobEndpoint, string fileSystem, string sasToken, BlobClientOptions options) =>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Amazon.S3.Model;
-using AuditExport.Configurations;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging;
@@ -15,6 +14,9 @@ namespace AuditExport.Destinations;
 public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard guard, DestinationTimeouts timeouts, TimeProvider clock, ILogger<ConnectionTester> logger)
 {
     public const string ProbeObjectName = "audit-export-connection-test.json";
+
+    /// <summary>The status of a connection that works (Immuta's word).</summary>
+    public const string Success = "SUCCESS";
 
     /// <param name="secret">Read inside the test, so a stored secret that cannot be decrypted is answered as a status too.</param>
     public async Task<string> TestAsync(Guid configurationId, DestinationSettings destination, Func<string?> secret, CancellationToken cancellationToken)
@@ -49,7 +51,7 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
                 await fileSystem.GetBlockBlobClient(destination.ObjectName(ProbeObjectName)).UploadAsync(new MemoryStream(probe),
                     new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, timeout.Token);
             }
-            return ExportConfiguration.Success;
+            return Success;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

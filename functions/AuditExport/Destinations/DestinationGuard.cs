@@ -1,4 +1,3 @@
-using AuditExport.Configurations;
 
 namespace AuditExport.Destinations;
 

@@ -1,4 +1,3 @@
-using AuditExport.Configurations;
 using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Destinations;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using AuditExport.Configurations;
 
 namespace AuditExport.Destinations;
 

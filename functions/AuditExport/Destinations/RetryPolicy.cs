@@ -83,7 +83,7 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     /// <param name="serviceText">False for a custom endpoint: its HTTP status and error code only (see the class).</param>
     public static string Describe(Exception e, bool serviceText = true) => Cause(e) switch
     {
-        var ours when ours is DestinationAccessException or DestinationUnavailableException or Configurations.UnreadableSecretException => ours.Message,
+        var ours when ours is DestinationAccessException or DestinationUnavailableException or UnreadableSecretException => ours.Message,
         // STS is the operator's endpoint (AWS_ENDPOINT_URL_STS), never a configuration's: its words are shown.
         AmazonServiceException aws when !serviceText && aws is not Amazon.SecurityToken.AmazonSecurityTokenServiceException =>
             $"the endpoint answered HTTP {(int)aws.StatusCode}{WellFormed(aws.ErrorCode)}",
@@ -107,3 +107,6 @@ public sealed class DestinationAccessException(string message, Exception? inner 
 
 /// <summary>The destination kept failing transiently through every attempt.</summary>
 public sealed class DestinationUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>A stored secret cannot be decrypted (its key is no longer in the ring): no destination can be reached with it.</summary>
+public sealed class UnreadableSecretException(string message, Exception inner) : Exception(message, inner);

@@ -3,7 +3,6 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
-using AuditExport.Configurations;
 
 namespace AuditExport.Destinations;
 

@@ -12,14 +12,16 @@ public sealed record ExportHealthSummary(IReadOnlyDictionary<HealthState, int> S
 /// alert rules watch) and logs one warning per configuration that is late or failing. Separate from the
 /// export timers, so a timer that stopped firing is itself noticed.
 /// </summary>
-public sealed class ExportHealthCheck(ExportConfigurationService configurations, ConfigurationResponder responder, AuditExportMetrics metrics, ILogger<ExportHealthCheck> logger)
+public sealed class ExportHealthCheck(ExportConfigurationService configurations, ExportStores stores, ExportOptions options, TimeProvider clock,
+    AuditExportMetrics metrics, ILogger<ExportHealthCheck> logger)
 {
     public async Task<ExportHealthSummary> RunAsync(CancellationToken cancellationToken)
     {
         var judged = new List<(ExportConfiguration, ExportHealth)>();
         foreach (var configuration in await configurations.ListAsync(cancellationToken))
         {
-            judged.Add((configuration, (await responder.ToResponseAsync(configuration, cancellationToken)).Health!)); // judged as the API shows it
+            var state = await stores.GetStateAsync(configuration.Id, cancellationToken);
+            judged.Add((configuration, ExportHealth.Judge(configuration, state, options.SafetyLag, clock.GetUtcNow()))); // as the API judges it
         }
         metrics.HealthChecked(judged);
         var attention = new List<string>();

@@ -89,7 +89,7 @@ public sealed class ExportOptions
         {
             return TimeSpan.FromSeconds(configuration.GetValue<int>("ExportTimeBudgetSeconds"));
         }
-        var timeout = Hosting.FunctionTimeout.Resolve(configuration, Hosting.FunctionTimeout.SearchFolders(configuration)) ?? TimeSpan.FromHours(1);
+        var timeout = FunctionTimeout.Resolve(configuration, FunctionTimeout.SearchFolders(configuration)) ?? TimeSpan.FromHours(1);
         return timeout * 0.75;
     }
 

@@ -12,6 +12,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using AuditExport.Api;
+using AuditExport.Api.Rest;
+using AuditExport.Api.Security;
 
 namespace AuditExport.Hosting;
 
@@ -52,8 +55,8 @@ public static class HandlerApp
         app.UseStatusCodePages();
         ApiAuthorization.Use(app, requireEntraId);
         app.MapOpenApi("/api/openapi.json");
-        ExportConfigurationEndpoints.Map(app);
-        GraphQLApi.GraphQLEndpoint.Map(app);
+        Api.Rest.ExportConfigurationsApi.Map(app);
+        Api.GraphQL.GraphQLEndpoint.Map(app);
         ExportTimerFunctions.Map(app);
         app.MapGet("/api/health", async (HealthProbe probe, CancellationToken ct) =>
         {

@@ -10,6 +10,7 @@ using AuditExport.LocalHost;
 using AuditExport.Storage;
 using AuditExport.Tests.Export;
 using AuditExport.Tests.Infrastructure;
+using AuditExport.Api;
 
 namespace AuditExport.Tests.Configurations;
 

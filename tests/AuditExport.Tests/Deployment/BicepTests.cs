@@ -104,7 +104,7 @@ public sealed partial class BicepTests
         Assert.Equal("[parameters('apiClientId')]", aad.GetProperty("registration").GetProperty("clientId").GetString());
         Assert.Contains("/v2.0", aad.GetProperty("registration").GetProperty("openIdIssuer").GetString());
         Assert.Contains("[format('api://{0}', parameters('apiClientId'))]", aad.GetProperty("validation").GetProperty("allowedAudiences").EnumerateArray().Select(a => a.GetString()));
-        Assert.Contains(CompiledTemplate.AppSettings(), s => s.Name == AuditExport.Hosting.ApiAuthorization.SettingName && s.Value == AuditExport.Hosting.ApiAuthorization.EntraId);
+        Assert.Contains(CompiledTemplate.AppSettings(), s => s.Name == AuditExport.Api.Security.ApiAuthorization.SettingName && s.Value == AuditExport.Api.Security.ApiAuthorization.EntraId);
     }
 
     [Fact]

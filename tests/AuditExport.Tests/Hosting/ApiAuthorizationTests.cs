@@ -6,6 +6,7 @@ using AuditExport.Hosting;
 using AuditExport.LocalHost;
 using AuditExport.Tests.Export;
 using AuditExport.Tests.Infrastructure;
+using AuditExport.Api.Security;
 
 namespace AuditExport.Tests.Hosting;
 

@@ -47,7 +47,7 @@ public sealed class FrontDoorTests(EmulatorsFixture emulators)
         Assert.Equal(HttpStatusCode.NotFound, throughHost.StatusCode);
         Assert.Equal("", await throughHost.Content.ReadAsStringAsync()); // the host's bare 404: no function has that route
         using var direct = new HttpClient { BaseAddress = handler.BaseAddress };
-        direct.DefaultRequestHeaders.Add(AuditExport.Hosting.Caller.PrincipalHeader, FrontDoor.LocalAdmin.ToPrincipalHeader()); // as the platform forwards it
+        direct.DefaultRequestHeaders.Add(AuditExport.Api.Security.Caller.PrincipalHeader, FrontDoor.LocalAdmin.ToPrincipalHeader()); // as the platform forwards it
         var handlerAnswer = await (await direct.GetAsync($"/api/export-configurations/{id}/jobs")).Content.ReadAsStringAsync();
         Assert.Contains("Export configuration not found.", handlerAnswer); // the handler itself has the route
     }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AuditExport.Hosting;
 using Microsoft.AspNetCore.Http;
+using AuditExport.Api;
 
 namespace AuditExport.Tests.Hosting;
 

@@ -1,11 +1,11 @@
-using AuditExport.GraphQLApi;
+using AuditExport.Api.GraphQL;
 using AuditExport.LocalHost;
 
 namespace AuditExport.Tests.ImmutaCompatibility;
 
 public sealed class GraphQLSchemaTests
 {
-    private static readonly string Committed = Path.Combine(RepositoryLayout.Root, "functions", "AuditExport", "GraphQLApi", "schema.graphql");
+    private static readonly string Committed = Path.Combine(RepositoryLayout.Root, "functions", "AuditExport", "Api", "GraphQL", "schema.graphql");
 
     [Fact]
     public void The_committed_schema_the_README_links_is_the_schema_the_endpoint_serves()

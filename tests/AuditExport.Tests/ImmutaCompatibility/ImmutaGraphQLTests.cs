@@ -8,6 +8,7 @@ using AuditExport.Hosting;
 using AuditExport.LocalHost;
 using AuditExport.Storage;
 using AuditExport.Tests.Infrastructure;
+using AuditExport.Api.Security;
 
 namespace AuditExport.Tests.ImmutaCompatibility;
 

@@ -3,10 +3,11 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AuditExport.GraphQLApi;
+using AuditExport.Api.GraphQL;
 using AuditExport.Hosting;
 using AuditExport.Tests.Infrastructure;
 using Xunit.Abstractions;
+using AuditExport.Api.Security;
 
 namespace AuditExport.Tests.Robustness;
 

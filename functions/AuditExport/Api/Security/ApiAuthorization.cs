@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace AuditExport.Hosting;
+namespace AuditExport.Api.Security;
 
 /// <summary>
 /// Enforces the API's roles on every /api route but health: reading needs <see cref="ApiRoles.Reader"/> (or

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace AuditExport.Configurations;
+namespace AuditExport.Destinations;
 
 /// <summary>
 /// Whether a configuration may name its own endpoint (S3-compatible stores, Azurite, sovereign clouds):

@@ -1,9 +1,9 @@
 using AuditExport.Configurations;
-using AuditExport.Hosting;
 using GraphQL;
 using Microsoft.Extensions.DependencyInjection;
+using AuditExport.Api.Security;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>
 /// What a resolver needs from the request: the caller (for roles and the change record), the services, and the
@@ -14,7 +14,7 @@ internal static class GraphQLContext
     public const string CallerKey = "caller";
 
     public static Caller Caller(this IResolveFieldContext context) =>
-        context.UserContext.TryGetValue(CallerKey, out var caller) && caller is Caller known ? known : Hosting.Caller.FunctionKey;
+        context.UserContext.TryGetValue(CallerKey, out var caller) && caller is Caller known ? known : Api.Security.Caller.FunctionKey;
 
     /// <summary>Operations (root fields) one request may run: aliases would otherwise turn one 64 KiB request into thousands of table scans.</summary>
     public const int MaxOperationsPerRequest = 10;

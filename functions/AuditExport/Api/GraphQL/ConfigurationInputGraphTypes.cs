@@ -1,7 +1,8 @@
 using AuditExport.Configurations;
 using GraphQL.Types;
+using AuditExport.Destinations;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>
 /// The inputs of the create mutations: Immuta's fields (<c>interval bucket path region accessKeyId secretAccessKey</c>,

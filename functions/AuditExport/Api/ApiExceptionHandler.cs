@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 
-namespace AuditExport.Hosting;
+namespace AuditExport.Api;
 
 /// <summary>
 /// What the API answers when a request fails unexpectedly: problem+json with a status that fits and a sentence

@@ -3,7 +3,7 @@ using AuditExport.Export;
 using GraphQL;
 using GraphQL.Types;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>
 /// Jobs in Immuta's terms. Immuta runs an export job as tasks that page through events (<c>offset</c>, <c>limit</c>);

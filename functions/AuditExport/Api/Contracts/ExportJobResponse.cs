@@ -1,4 +1,5 @@
-namespace AuditExport.Export;
+using AuditExport.Export;
+namespace AuditExport.Api.Contracts;
 
 /// <summary>A job as the API shows it.</summary>
 public sealed record ExportJobResponse(

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace AuditExport.Hosting;
+namespace AuditExport.Api;
 
 /// <summary>Reads an API request's body up to a limit, trusting neither Content-Length nor its absence.</summary>
 public static class BoundedBody

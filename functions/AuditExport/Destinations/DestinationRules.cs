@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace AuditExport.Configurations;
+namespace AuditExport.Destinations;
 
 /// <summary>Naming and format rules of AWS and Azure, checked before anything is stored or contacted.</summary>
 public static partial class DestinationRules

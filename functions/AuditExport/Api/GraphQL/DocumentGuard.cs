@@ -3,7 +3,7 @@ using GraphQLParser;
 using GraphQLParser.AST;
 using GraphQLParser.Exceptions;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>
 /// Parses a request's document and bounds what it may ask for before GraphQL.NET validates or runs it. The walk

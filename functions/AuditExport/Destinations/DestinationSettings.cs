@@ -1,4 +1,4 @@
-namespace AuditExport.Configurations;
+namespace AuditExport.Destinations;
 
 public enum DestinationType
 {

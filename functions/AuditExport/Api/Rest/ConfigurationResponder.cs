@@ -1,6 +1,8 @@
 using AuditExport.Configurations;
+using AuditExport.Api.Contracts;
+using AuditExport.Export;
 
-namespace AuditExport.Export;
+namespace AuditExport.Api.Rest;
 
 /// <summary>Builds the API's answer for a configuration, with its last export and health from the export state.</summary>
 public sealed class ConfigurationResponder(ExportStores stores, ExportOptions options, TimeProvider clock)

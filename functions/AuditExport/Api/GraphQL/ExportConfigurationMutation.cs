@@ -1,10 +1,11 @@
 using AuditExport.Configurations;
 using AuditExport.Export;
-using AuditExport.Hosting;
 using GraphQL;
 using GraphQL.Types;
+using AuditExport.Api.Security;
+using AuditExport.Destinations;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>
 /// Immuta's mutations as its documents write them (<c>createS3AccessKeyExportConfiguration(data: ...)</c>,

@@ -1,6 +1,6 @@
 using GraphQL.Types;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>The schema of <c>/api/audit/graphql</c>, the endpoint Immuta's audit export is configured through.</summary>
 public sealed class AuditGraphQLSchema : Schema

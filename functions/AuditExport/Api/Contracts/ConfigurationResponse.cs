@@ -1,4 +1,7 @@
-namespace AuditExport.Configurations;
+using AuditExport.Configurations;
+using AuditExport.Export;
+using AuditExport.Destinations;
+namespace AuditExport.Api.Contracts;
 
 /// <summary>What the API answers for a configuration: everything but the secret.</summary>
 public sealed record ConfigurationResponse(
@@ -11,10 +14,10 @@ public sealed record ConfigurationResponse(
     DateTimeOffset UpdatedAt,
     [property: System.Text.Json.Serialization.JsonPropertyName("etag")] string? ETag,
     string StartFrom,
-    Export.LastExportResponse? LastExport,
-    Export.ExportHealth? Health)
+    LastExportResponse? LastExport,
+    ExportHealth? Health)
 {
-    public static ConfigurationResponse From(ExportConfiguration c, Export.LastExportResponse? lastExport = null, Export.ExportHealth? health = null)
+    public static ConfigurationResponse From(ExportConfiguration c, LastExportResponse? lastExport = null, ExportHealth? health = null)
     {
         var d = c.Destination;
         var endpoint = new Dictionary<string, object?> { ["type"] = d.Type.ToString() };

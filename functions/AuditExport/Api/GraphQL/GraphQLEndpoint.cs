@@ -1,4 +1,3 @@
-using AuditExport.Hosting;
 using GraphQL;
 using GraphQL.SystemTextJson;
 using GraphQL.Transport;
@@ -9,8 +8,9 @@ using GraphQL.Validation.Rules.Custom;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using AuditExport.Api.Security;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>
 /// POST /api/audit/graphql, GraphQL over HTTP as Immuta's clients send it: a JSON body with <c>query</c>, optional
@@ -73,7 +73,7 @@ public static class GraphQLEndpoint
             CancellationToken = context.RequestAborted,
             ThrowOnUnhandledException = true,
         });
-        foreach (var error in result.Errors?.OfType<GraphQL.Validation.Errors.Custom.ComplexityError>() ?? [])
+        foreach (var error in result.Errors?.OfType<global::GraphQL.Validation.Errors.Custom.ComplexityError>() ?? [])
         {
             error.Code = "QUERY_TOO_COMPLEX";
         }

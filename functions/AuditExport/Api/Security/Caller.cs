@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace AuditExport.Hosting;
+namespace AuditExport.Api.Security;
 
 /// <summary>
 /// Who calls the API, as App Service Authentication (Microsoft Entra ID) forwards it: the base64 JSON of

@@ -3,7 +3,7 @@ using AuditExport.Configurations;
 using GraphQL.Types;
 using GraphQLParser.AST;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>Immuta's <c>DateTime</c>: ISO-8601 in UTC to the second, <c>2007-12-03T10:15:30Z</c>.</summary>
 public sealed class ImmutaDateTimeGraphType : ScalarGraphType

@@ -1,7 +1,8 @@
 using AuditExport.Configurations;
 using GraphQL.Types;
+using AuditExport.Destinations;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>
 /// An export configuration as Immuta's audit GraphQL API returns it (<c>id interval enabled connectionStatus

@@ -5,15 +5,18 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using AuditExport.Api.Contracts;
+using AuditExport.Api.Security;
+using AuditExport.Destinations;
 
-namespace AuditExport.Hosting;
+namespace AuditExport.Api.Rest;
 
 /// <summary>
 /// The export configuration API (HTTP functions proxied by the host as plain requests under /api).
 /// Thin: read the request, call <see cref="ExportConfigurationService"/>, shape the answer.
 /// Errors are RFC 7807 problem+json, with a message per field for validation failures.
 /// </summary>
-public static class ExportConfigurationEndpoints
+public static class ExportConfigurationsApi
 {
     private const string Route = "/api/export-configurations";
 

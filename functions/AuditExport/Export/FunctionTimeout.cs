@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 
-namespace AuditExport.Hosting;
+namespace AuditExport.Export;
 
 /// <summary>
 /// The host's functionTimeout, as the host itself resolves it: the app setting

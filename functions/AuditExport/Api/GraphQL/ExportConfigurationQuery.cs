@@ -2,7 +2,7 @@ using AuditExport.Configurations;
 using GraphQL;
 using GraphQL.Types;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>
 /// Immuta's <c>getAllExportConfigurations</c> and <c>getAllExportJobTasks</c>; ours: one configuration by id and the jobs

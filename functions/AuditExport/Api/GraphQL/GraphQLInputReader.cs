@@ -2,8 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AuditExport.Configurations;
 using GraphQL;
+using AuditExport.Api.Contracts;
+using AuditExport.Destinations;
 
-namespace AuditExport.GraphQLApi;
+namespace AuditExport.Api.GraphQL;
 
 /// <summary>
 /// Turns a mutation's <c>data</c> (or <c>input</c>) into a <see cref="ConfigurationInput"/> through the REST API's reader, so both
