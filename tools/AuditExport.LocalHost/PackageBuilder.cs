@@ -49,7 +49,10 @@ public static class PackageBuilder
         }
         finally
         {
-            Directory.Delete(staging, recursive: true);
+            if (Directory.Exists(staging)) // absent when publishing failed: that failure is the one to report
+            {
+                Directory.Delete(staging, recursive: true);
+            }
         }
     }
 

@@ -46,15 +46,16 @@ public static class HandlerApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         AddServices(builder.Services, builder.Configuration);
+        ApiAuthorization.AddServices(builder.Services, ApiAuthorization.RequiresEntraId(builder.Configuration));
         TelemetrySetup.Add(builder);
         configure?.Invoke(builder);
 
-        var requireEntraId = ApiAuthorization.RequiresEntraId(builder.Configuration);
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        ApiAuthorization.Use(app, requireEntraId);
-        app.MapOpenApi("/api/openapi.json");
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/api/openapi.json").RequireAuthorization(ApiPolicies.Reader);
         Api.Rest.ExportConfigurationsApi.Map(app);
         Api.GraphQL.GraphQLEndpoint.Map(app);
         ExportTimerFunctions.Map(app);
@@ -62,7 +63,7 @@ public static class HandlerApp
         {
             var report = await probe.CheckAsync(ct);
             return Results.Json(report, ApiJson.Options, statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).WithName("Health").WithSummary("Whether storage is reachable and the secret keys work; 503 names what failed");
+        }).AllowAnonymous().WithName("Health").WithSummary("Whether storage is reachable and the secret keys work; 503 names what failed");
         app.MapPost($"/{IngestAuditEventsFunction.Name}", IngestAuditEventsFunction.InvokeAsync);
         return app;
     }

@@ -143,4 +143,28 @@ public sealed class ApiAuthorizationTests(EmulatorsFixture emulators)
             (Caller.NameHeader, ""), (Caller.IdHeader, " "));
         Assert.Equal(("ops@contoso.example", "0a0b"), (blank!.Name, blank.Id));
     }
+
+    [Fact]
+    public void Every_api_route_but_health_requires_a_policy_so_a_new_route_is_never_open_by_accident()
+    {
+        var app = HandlerApp.Build(TestHandler.Arguments(TestHandler.IsolatedSettings(emulators, out _, out _)));
+        var endpoints = ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api", StringComparison.Ordinal) == true)
+            .ToList();
+
+        Assert.True(endpoints.Count > 10);
+        foreach (var endpoint in endpoints)
+        {
+            var anonymous = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null;
+            var policies = endpoint.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Select(a => a.Policy).ToList();
+            if (endpoint.RoutePattern.RawText == "/api/health")
+            {
+                Assert.True(anonymous);
+                continue;
+            }
+            Assert.False(anonymous, endpoint.RoutePattern.RawText);
+            Assert.True(policies.Any(p => p is ApiPolicies.Reader or ApiPolicies.Admin), $"{endpoint.DisplayName} requires no policy");
+        }
+    }
 }

@@ -42,7 +42,7 @@ public static class GraphQLEndpoint
 
     public static void Map(IEndpointRouteBuilder app) =>
         // A query is a POST too: the route needs Reader, and each mutation checks Admin itself.
-        app.MapPost(Route, ExecuteAsync).WithMetadata(new RequiredRole(ApiRoles.Reader)).WithTags("Immuta compatibility").WithName("AuditGraphQL")
+        app.MapPost(Route, ExecuteAsync).RequireAuthorization(ApiPolicies.Reader).WithTags("Immuta compatibility").WithName("AuditGraphQL")
             .WithSummary("Immuta's audit export GraphQL API: createS3AccessKeyExportConfiguration, getAllExportConfigurations and the rest");
 
     /// <summary>The schema in SDL, as the README's reference prints it.</summary>

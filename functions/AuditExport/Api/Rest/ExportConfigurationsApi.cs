@@ -22,27 +22,28 @@ public static class ExportConfigurationsApi
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(Route).WithTags("Export configurations");
-        group.MapPost("/s3-access-key", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.S3AccessKey, r, s, reader, ct))
+        var change = app.MapGroup(Route).WithTags("Export configurations").RequireAuthorization(ApiPolicies.Admin);
+        var read = app.MapGroup(Route).WithTags("Export configurations").RequireAuthorization(ApiPolicies.Reader);
+        change.MapPost("/s3-access-key", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.S3AccessKey, r, s, reader, ct))
             .WithName("CreateS3AccessKeyConfiguration").WithSummary("Create an export to S3 with an access key");
-        group.MapPost("/s3-assumed-role", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.S3AssumedRole, r, s, reader, ct))
+        change.MapPost("/s3-assumed-role", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.S3AssumedRole, r, s, reader, ct))
             .WithName("CreateS3AssumedRoleConfiguration").WithSummary("Create an export to S3 through an assumed IAM role (ExternalId = the configuration id)");
-        group.MapPost("/adls-sas-token", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.AdlsSasToken, r, s, reader, ct))
+        change.MapPost("/adls-sas-token", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.AdlsSasToken, r, s, reader, ct))
             .WithName("CreateAdlsSasTokenConfiguration").WithSummary("Create an export to ADLS Gen2 with a SAS token");
-        group.MapGet("/", ListAsync).WithName("ListExportConfigurations")
+        read.MapGet("/", ListAsync).WithName("ListExportConfigurations")
             .WithSummary("Every configuration with its health; ?health=FAILING,LATE lists only those in the states named. " +
                 "Configurations whose connectionStatus is an error are tested again first (each at most once a minute); ?verify=false skips that")
             .Produces<List<ConfigurationResponse>>();
-        group.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration").Produces<ConfigurationResponse>();
-        group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateExportConfiguration").WithSummary("Replace the settings; a secret left out keeps the stored one");
-        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteExportConfiguration");
-        group.MapPost("/{id:guid}/enable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, true, r, s, ct)).WithName("EnableExportConfiguration");
-        group.MapPost("/{id:guid}/disable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, false, r, s, ct)).WithName("DisableExportConfiguration");
-        group.MapPost("/{id:guid}/test-connection", TestConnectionAsync).WithName("TestExportConfigurationConnection");
-        group.MapPost("/{id:guid}/export", ExportNowAsync).WithName("ExportNow").WithSummary("Run an export job now; answers the job");
-        group.MapGet("/{id:guid}/jobs", JobsAsync).WithName("ListExportJobs").WithSummary("Recent export jobs, newest first, each with every attempt")
+        read.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration").Produces<ConfigurationResponse>();
+        change.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateExportConfiguration").WithSummary("Replace the settings; a secret left out keeps the stored one");
+        change.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteExportConfiguration");
+        change.MapPost("/{id:guid}/enable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, true, r, s, ct)).WithName("EnableExportConfiguration");
+        change.MapPost("/{id:guid}/disable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, false, r, s, ct)).WithName("DisableExportConfiguration");
+        change.MapPost("/{id:guid}/test-connection", TestConnectionAsync).WithName("TestExportConfigurationConnection");
+        change.MapPost("/{id:guid}/export", ExportNowAsync).WithName("ExportNow").WithSummary("Run an export job now; answers the job");
+        read.MapGet("/{id:guid}/jobs", JobsAsync).WithName("ListExportJobs").WithSummary("Recent export jobs, newest first, each with every attempt")
             .Produces<List<ExportJobResponse>>();
-        app.MapGet("/api/configuration-changes", ChangesAsync).WithTags("Export configurations").WithName("ListConfigurationChanges")
+        app.MapGet("/api/configuration-changes", ChangesAsync).RequireAuthorization(ApiPolicies.Reader).WithTags("Export configurations").WithName("ListConfigurationChanges")
             .WithSummary("Audited changes (who, when, what changed; never a secret), newest first; ?configurationId= for one configuration, deleted ones included");
     }
 

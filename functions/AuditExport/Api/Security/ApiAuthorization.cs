@@ -1,24 +1,23 @@
-using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Api.Security;
 
 /// <summary>
-/// Enforces the API's roles on every /api route but health: reading needs <see cref="ApiRoles.Reader"/> (or
-/// Admin), anything that changes or sends needs <see cref="ApiRoles.Admin"/>. With <c>ApiAuthentication</c> =
-/// <c>EntraId</c> (the default, and what the Bicep deploys) a request without a forwarded principal is refused;
-/// <c>FunctionKeysOnly</c> turns the check off for local development. Function keys stay required by the host.
+/// Who may call the API, the ASP.NET Core way: <see cref="AppServiceAuthenticationHandler"/> turns the principal App Service
+/// Authentication forwards into the request's user, and each route group requires a policy (<see cref="ApiPolicies"/>):
+/// reading needs Reader (or Admin), anything that changes or sends needs Admin; health is anonymous. With
+/// <c>ApiAuthentication</c> = <c>EntraId</c> (the default, and what the Bicep deploys) a request without a forwarded principal
+/// is refused; <c>FunctionKeysOnly</c> turns the check off for local development. Function keys stay required by the host.
 /// </summary>
 public static class ApiAuthorization
 {
     public const string SettingName = "ApiAuthentication";
     public const string EntraId = "EntraId";
     public const string FunctionKeysOnly = "FunctionKeysOnly";
-    private const string CallerItem = "AuditExport.Caller";
-    private static readonly string[] Anonymous = ["/api/health"];
 
     public static bool RequiresEntraId(IConfiguration configuration)
     {
@@ -31,43 +30,20 @@ public static class ApiAuthorization
         };
     }
 
-    /// <summary>The caller of this request (set for every /api route that needs one).</summary>
-    public static Caller CallerOf(HttpContext context) => context.Items[CallerItem] as Caller ?? Caller.FunctionKey;
-
-    public static void Use(WebApplication app, bool requireEntraId)
+    public static void AddServices(IServiceCollection services, bool requireEntraId)
     {
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ApiAuthorization).FullName!);
-        app.Use(async (context, next) =>
-        {
-            var path = context.Request.Path;
-            if (!path.StartsWithSegments("/api") || Anonymous.Any(a => path.Equals(a, StringComparison.OrdinalIgnoreCase)))
+        // Only the API's routes authenticate (their policies name the scheme): invocations from the host never do.
+        services.AddAuthentication(o =>
             {
-                await next(context);
-                return;
-            }
-            string? problem = null;
-            var caller = requireEntraId ? Caller.Read(context.Request, out problem) : Caller.FunctionKey;
-            if (caller is null)
-            {
-                logger.LogWarning("Refused {Method} {Path}: {Problem}", context.Request.Method, path, problem);
-                await Results.Problem(title: "Authentication required.", detail: problem, statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
-                return;
-            }
-            var needed = context.GetEndpoint()?.Metadata.GetMetadata<RequiredRole>()?.Role
-                ?? (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? ApiRoles.Reader : ApiRoles.Admin);
-            if (!caller.Has(needed))
-            {
-                logger.LogWarning("Refused {Method} {Path} for {Caller} ({CallerId}): the role {Role} is missing", context.Request.Method, path, caller.Name, caller.Id, needed);
-                await Results.Problem(title: "Forbidden.",
-                    detail: caller.Lacks(needed, $"{context.Request.Method} {path}"),
-                    statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
-                return;
-            }
-            context.Items[CallerItem] = caller;
-            await next(context);
-        });
+                o.DefaultChallengeScheme = AppServiceAuthenticationHandler.SchemeName;
+                o.DefaultForbidScheme = AppServiceAuthenticationHandler.SchemeName;
+            })
+            .AddScheme<AppServiceAuthenticationOptions, AppServiceAuthenticationHandler>(AppServiceAuthenticationHandler.SchemeName, o => o.RequireEntraId = requireEntraId);
+        services.AddAuthorization(ApiPolicies.Add);
+        services.AddSingleton<IAuthorizationHandler, AppRoleHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiForbiddenAnswer>();
     }
-}
 
-/// <summary>Endpoint metadata for a route whose role does not follow from its method (reading needs Reader, anything else Admin).</summary>
-public sealed record RequiredRole(string Role);
+    /// <summary>The caller of this request (every API route authenticates it; the function-key caller otherwise).</summary>
+    public static Caller CallerOf(HttpContext context) => Caller.From(context.User) ?? Caller.FunctionKey;
+}

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -62,6 +63,26 @@ public sealed record Caller(string Name, string? Id, IReadOnlySet<string> Roles,
         $"{Name} lacks the app role {role}, which {what} needs. Ask an owner of the API's app registration to assign it.";
 
     public bool Has(string role) => Roles.Contains(role) || (role == ApiRoles.Reader && Roles.Contains(ApiRoles.Admin));
+
+    private const string AuthTypeClaim = "auth_typ";
+
+    /// <summary>The caller as the request's principal: name, object id, app roles, how it signed in.</summary>
+    public ClaimsPrincipal ToPrincipal(string scheme)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, Name), new(AuthTypeClaim, AuthType) };
+        if (Id is not null)
+        {
+            claims.Add(new Claim(ObjectIdType, Id));
+        }
+        claims.AddRange(Roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    /// <summary>The caller a principal made by <see cref="ToPrincipal"/> stands for; null when it was not authenticated.</summary>
+    public static Caller? From(ClaimsPrincipal user) => user.Identity is { IsAuthenticated: true } identity
+        ? new Caller(identity.Name ?? "unnamed caller", user.FindFirst(ObjectIdType)?.Value,
+            user.FindAll(ClaimTypes.Role).Select(c => c.Value).ToHashSet(StringComparer.Ordinal), user.FindFirst(AuthTypeClaim)?.Value ?? "unknown")
+        : null;
 
     /// <summary>What the base64 JSON of X-MS-CLIENT-PRINCIPAL holds for this caller (the local front door and tests send it).</summary>
     public string ToPrincipalHeader()
