@@ -63,8 +63,8 @@ public static class HandlerApp
         {
             var report = await probe.CheckAsync(ct);
             return Results.Json(report, ApiJson.Options, statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).AllowAnonymous().WithName("Health").WithSummary("Whether storage is reachable and the secret keys work; 503 names what failed");
-        app.MapPost($"/{IngestAuditEventsFunction.Name}", IngestAuditEventsFunction.InvokeAsync);
+        }).AllowAnonymous().Produces<HealthProbe.HealthReport>().Produces<HealthProbe.HealthReport>(StatusCodes.Status503ServiceUnavailable).WithName("Health").WithSummary("Whether storage is reachable and the secret keys work; 503 names what failed");
+        app.MapPost($"/{IngestAuditEventsFunction.Name}", IngestAuditEventsFunction.InvokeAsync).ExcludeFromDescription(); // the host's, not the API's
         return app;
     }
 
@@ -84,12 +84,7 @@ public static class HandlerApp
         // The OpenAPI document describes bodies with these options: enums by name, as ApiJson writes them.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddExceptionHandler<ApiExceptionHandler>();
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Audit export API";
-            document.Info.Description = "Export configurations: where and how often the audit log is exported.";
-            return Task.CompletedTask;
-        }));
+        OpenApiDescription.Add(services);
         services.AddSingleton(new EndpointPolicy(configuration.GetValue(EndpointPolicy.SettingName, false)));
         services.AddSingleton<ConfigurationRequestReader>();
         services.AddSingleton(SecretProtector.FromSetting(configuration[SecretProtector.SettingName])); // read now: a bad key setting stops the start

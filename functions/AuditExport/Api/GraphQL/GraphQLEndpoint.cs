@@ -42,8 +42,11 @@ public static class GraphQLEndpoint
 
     public static void Map(IEndpointRouteBuilder app) =>
         // A query is a POST too: the route needs Reader, and each mutation checks Admin itself.
-        app.MapPost(Route, ExecuteAsync).RequireAuthorization(ApiPolicies.Reader).WithTags("Immuta compatibility").WithName("AuditGraphQL")
-            .WithSummary("Immuta's audit export GraphQL API: createS3AccessKeyExportConfiguration, getAllExportConfigurations and the rest");
+        app.MapPost(Route, (Delegate)ExecuteAsync).RequireAuthorization(ApiPolicies.Reader).WithTags("Immuta compatibility").WithName("AuditGraphQL")
+            .WithSummary("Immuta's audit export GraphQL API: createS3AccessKeyExportConfiguration, getAllExportConfigurations and the rest (schema: Api/GraphQL/schema.graphql)")
+            .Accepts<Contracts.GraphQLRequestBody>("application/json").Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK)
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status400BadRequest).Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status415UnsupportedMediaType).WithCommonProblems();
 
     /// <summary>The schema in SDL, as the README's reference prints it.</summary>
     public static string PrintSchema() => Schema.Print();

@@ -22,30 +22,44 @@ public static class ExportConfigurationsApi
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        var change = app.MapGroup(Route).WithTags("Export configurations").RequireAuthorization(ApiPolicies.Admin);
-        var read = app.MapGroup(Route).WithTags("Export configurations").RequireAuthorization(ApiPolicies.Reader);
-        change.MapPost("/s3-access-key", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.S3AccessKey, r, s, reader, ct))
-            .WithName("CreateS3AccessKeyConfiguration").WithSummary("Create an export to S3 with an access key");
-        change.MapPost("/s3-assumed-role", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.S3AssumedRole, r, s, reader, ct))
-            .WithName("CreateS3AssumedRoleConfiguration").WithSummary("Create an export to S3 through an assumed IAM role (ExternalId = the configuration id)");
-        change.MapPost("/adls-sas-token", (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(DestinationType.AdlsSasToken, r, s, reader, ct))
-            .WithName("CreateAdlsSasTokenConfiguration").WithSummary("Create an export to ADLS Gen2 with a SAS token");
+        // Every route answers 401 without a principal, 403 without the role, 503 when storage cannot be reached.
+        var change = app.MapGroup(Route).WithTags("Export configurations").RequireAuthorization(ApiPolicies.Admin).WithCommonProblems();
+        var read = app.MapGroup(Route).WithTags("Export configurations").RequireAuthorization(ApiPolicies.Reader).WithCommonProblems();
+        Create<S3AccessKeyConfigurationRequest>(change, "/s3-access-key", DestinationType.S3AccessKey, "CreateS3AccessKeyConfiguration", "Create an export to S3 with an access key");
+        Create<S3AssumedRoleConfigurationRequest>(change, "/s3-assumed-role", DestinationType.S3AssumedRole, "CreateS3AssumedRoleConfiguration",
+            "Create an export to S3 through an assumed IAM role (ExternalId = the configuration id)");
+        Create<AdlsSasTokenConfigurationRequest>(change, "/adls-sas-token", DestinationType.AdlsSasToken, "CreateAdlsSasTokenConfiguration", "Create an export to ADLS Gen2 with a SAS token");
         read.MapGet("/", ListAsync).WithName("ListExportConfigurations")
             .WithSummary("Every configuration with its health; ?health=FAILING,LATE lists only those in the states named. " +
                 "Configurations whose connectionStatus is an error are tested again first (each at most once a minute); ?verify=false skips that")
-            .Produces<List<ConfigurationResponse>>();
-        read.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration").Produces<ConfigurationResponse>();
-        change.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateExportConfiguration").WithSummary("Replace the settings; a secret left out keeps the stored one");
-        change.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteExportConfiguration");
-        change.MapPost("/{id:guid}/enable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, true, r, s, ct)).WithName("EnableExportConfiguration");
-        change.MapPost("/{id:guid}/disable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, false, r, s, ct)).WithName("DisableExportConfiguration");
-        change.MapPost("/{id:guid}/test-connection", TestConnectionAsync).WithName("TestExportConfigurationConnection");
-        change.MapPost("/{id:guid}/export", ExportNowAsync).WithName("ExportNow").WithSummary("Run an export job now; answers the job");
+            .Produces<List<ConfigurationResponse>>().ProducesProblem(StatusCodes.Status400BadRequest);
+        read.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration").Produces<ConfigurationResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+        change.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateExportConfiguration").WithSummary("Replace the settings; a secret left out keeps the stored one; If-Match to write only onto a version")
+            .Accepts<UpdateConfigurationRequest>("application/json").Produces<ConfigurationResponse>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        change.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteExportConfiguration").Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        Change(change.MapPost("/{id:guid}/enable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, true, r, s, ct)).WithName("EnableExportConfiguration"));
+        Change(change.MapPost("/{id:guid}/disable", (Guid id, HttpRequest r, ExportConfigurationService s, CancellationToken ct) => SetEnabledAsync(id, false, r, s, ct)).WithName("DisableExportConfiguration"));
+        Change(change.MapPost("/{id:guid}/test-connection", TestConnectionAsync).WithName("TestExportConfigurationConnection"));
+        change.MapPost("/{id:guid}/export", ExportNowAsync).WithName("ExportNow").WithSummary("Run an export job now; answers the job, or UP_TO_DATE")
+            .Produces<ExportJobResponse>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         read.MapGet("/{id:guid}/jobs", JobsAsync).WithName("ListExportJobs").WithSummary("Recent export jobs, newest first, each with every attempt")
-            .Produces<List<ExportJobResponse>>();
-        app.MapGet("/api/configuration-changes", ChangesAsync).RequireAuthorization(ApiPolicies.Reader).WithTags("Export configurations").WithName("ListConfigurationChanges")
-            .WithSummary("Audited changes (who, when, what changed; never a secret), newest first; ?configurationId= for one configuration, deleted ones included");
+            .Produces<List<ExportJobResponse>>().ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapGet("/api/configuration-changes", ChangesAsync).RequireAuthorization(ApiPolicies.Reader).WithCommonProblems().WithTags("Export configurations").WithName("ListConfigurationChanges")
+            .WithSummary("Audited changes (who, when, what changed; never a secret), newest first; ?configurationId= for one configuration, deleted ones included")
+            .Produces<List<ConfigurationChangeResponse>>().ProducesProblem(StatusCodes.Status400BadRequest);
     }
+
+    private static void Create<TRequest>(RouteGroupBuilder group, string path, DestinationType type, string name, string summary) where TRequest : notnull =>
+        group.MapPost(path, (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(type, r, s, reader, ct))
+            .WithName(name).WithSummary(summary)
+            .Accepts<TRequest>("application/json").Produces<ConfigurationResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+    private static void Change(RouteHandlerBuilder route) =>
+        route.Produces<ConfigurationResponse>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
     private const int MaxChanges = 1000;
 
@@ -56,10 +70,8 @@ public static class ExportConfigurationsApi
             return Results.Problem(title: "top is out of range.", detail: $"top must be 1 to {MaxChanges}.", statusCode: StatusCodes.Status400BadRequest);
         }
         var changes = await service.ChangesAsync(configurationId, top ?? 100, cancellationToken);
-        return Results.Json(changes.Select(c => new
-        {
-            c.ConfigurationId, c.At, c.Action, caller = c.By.Name, callerId = c.By.Id, authType = c.By.AuthType, c.Changes,
-        }), ApiJson.Options);
+        return Results.Json(changes.Select(c => new ConfigurationChangeResponse(c.ConfigurationId, c.At, c.Action, c.By.Name, c.By.Id, c.By.AuthType, c.Changes)),
+            ApiJson.Options);
     }
 
     private static ChangedBy By(HttpContext context)
@@ -182,7 +194,7 @@ public static class ExportConfigurationsApi
         {
             ExportRunOutcome.Busy => Results.Problem(title: "An export of this configuration is already running.",
                 detail: result.Job is null ? null : $"Job {result.Job.JobId} covers ({result.Job.WindowStart:O}, {result.Job.WindowEnd:O}].", statusCode: StatusCodes.Status409Conflict),
-            ExportRunOutcome.UpToDate => Results.Json(new { status = "UP_TO_DATE", message = result.Message }, ApiJson.Options),
+            ExportRunOutcome.UpToDate => Results.Json(new UpToDateResponse("UP_TO_DATE", result.Message), ApiJson.Options),
             _ => Results.Json(ExportJobResponse.From(result.Job!), ApiJson.Options),
         };
     }
