@@ -27,15 +27,6 @@ public sealed class S3ClientFactory(string? stsEndpoint, TimeSpan requestTimeout
 
     public static string SessionName(Guid configurationId) => $"audit-export-{configurationId}";
 
-    /// <summary>Forgets cached credentials (after an access error, or when the configuration changes).</summary>
-    public void Forget(Guid configurationId)
-    {
-        foreach (var key in _sessions.Keys.Where(k => k.Item1 == configurationId))
-        {
-            _sessions.TryRemove(key, out _);
-        }
-    }
-
     public async Task<IAmazonS3> CreateAsync(Guid configurationId, DestinationSettings destination, string? secret, CancellationToken cancellationToken)
     {
         var credentials = destination.Type switch

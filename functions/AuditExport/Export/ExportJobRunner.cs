@@ -25,7 +25,6 @@ public sealed class ExportJobRunner(
     SecretProtector secrets,
     ExportOptions options,
     TimeProvider clock,
-    ExportTestHooks hooks,
     AuditExportMetrics metrics,
     ILogger<ExportJobRunner> logger)
 {
@@ -200,7 +199,6 @@ public sealed class ExportJobRunner(
             var (records, objects, bytes) = await UploadAsync(configuration, lease, job, retry, cancellationToken);
             job = job with { Status = ExportJobStatus.Succeeded, Records = records, ObjectCount = objects.Count, Objects = objects, FinishedAt = clock.GetUtcNow() };
             await stores.SaveJobAsync(job, cancellationToken);
-            await hooks.BeforeWatermarkAsync(job, cancellationToken);
             await AdvanceAsync(lease, job, cancellationToken);
             metrics.JobEnded(configuration, job, bytes);
             activity?.SetTag("export.records", records);

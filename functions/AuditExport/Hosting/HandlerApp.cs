@@ -100,7 +100,6 @@ public static class HandlerApp
         services.AddSingleton<ExportStores>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<ExportDestinationFactory>();
-        services.AddSingleton<ExportTestHooks>();
         services.AddSingleton<ExportJobRunner>();
         services.AddSingleton<ScheduledExport>();
         services.AddSingleton<RetentionService>();

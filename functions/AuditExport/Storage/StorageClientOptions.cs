@@ -16,6 +16,9 @@ public sealed class StorageClientOptions
 
     public List<HttpPipelinePolicy> AdditionalPolicies { get; } = [];
 
+    /// <summary>Policies that see each call once, outside the retries (tests stop a job at a chosen write with one).</summary>
+    public List<HttpPipelinePolicy> PerCallPolicies { get; } = [];
+
     public T Apply<T>(T options) where T : ClientOptions
     {
         options.Retry.MaxRetries = MaxRetries;
@@ -25,6 +28,10 @@ public sealed class StorageClientOptions
         foreach (var policy in AdditionalPolicies)
         {
             options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
+        foreach (var policy in PerCallPolicies)
+        {
+            options.AddPolicy(policy, HttpPipelinePosition.PerCall);
         }
         return options;
     }

@@ -252,11 +252,11 @@ public sealed class SecretTargetTests(EmulatorsFixture emulators)
             job.GetProperty("failureReason").GetString());
     }
 
-    private sealed class DeleteDuringExport : AuditExport.Export.ExportTestHooks
+    private sealed class DeleteDuringExport : AfterJobSucceeded
     {
         public Func<Task<HttpResponseMessage>>? Delete { get; set; }
 
-        public override async Task BeforeWatermarkAsync(AuditExport.Export.ExportJob job, CancellationToken cancellationToken)
+        protected override async Task ActAsync(IReadOnlyList<string> objectNames)
         {
             using var response = await Delete!();
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);

@@ -34,7 +34,7 @@ public sealed class ExportBench : IAsyncDisposable
     public HttpClient Http { get; }
 
     public static async Task<ExportBench> StartAsync(EmulatorsFixture emulators, Action<Dictionary<string, string>>? configure = null,
-        DateTimeOffset? start = null, AuditExport.Export.ExportTestHooks? hooks = null, FaultInjectionPolicy? storage = null)
+        DateTimeOffset? start = null, AfterJobSucceeded? hooks = null, FaultInjectionPolicy? storage = null)
     {
         var clock = new AdjustableClock(start ?? Start);
         var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
@@ -45,6 +45,7 @@ public sealed class ExportBench : IAsyncDisposable
         settings["ExportMaxAttempts"] = "2";
         configure?.Invoke(settings);
         var handler = await TestHandler.StartAsync(settings, clock, storage, hooks);
+        hooks?.Watch(settings["ExportJobsTable"]);
         return new ExportBench(emulators, handler, clock, settings);
     }
 

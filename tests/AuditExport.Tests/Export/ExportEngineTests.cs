@@ -100,17 +100,17 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         Assert.Equal(events.Concat(Samples.Numbered("after", 3)), await bench.ExportedLinesAsync(id, bench.S3Reader(bucket)));
     }
 
-    private sealed class CrashOnce : ExportTestHooks
+    private sealed class CrashOnce : AfterJobSucceeded
     {
         public string? Crashed { get; private set; }
         public List<string> UploadedNames { get; } = [];
 
-        public override Task BeforeWatermarkAsync(ExportJob job, CancellationToken cancellationToken)
+        protected override Task ActAsync(IReadOnlyList<string> objectNames)
         {
             if (Crashed is null)
             {
                 Crashed = "watermark";
-                UploadedNames.AddRange(job.Objects);
+                UploadedNames.AddRange(objectNames);
                 throw new IOException("Simulated crash after the upload, before the watermark");
             }
             return Task.CompletedTask;
@@ -157,12 +157,12 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         Assert.Single(await bench.JobsAsync(id));
     }
 
-    private sealed class HoldAtWatermark : ExportTestHooks
+    private sealed class HoldAtWatermark : AfterJobSucceeded
     {
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public override async Task BeforeWatermarkAsync(ExportJob job, CancellationToken cancellationToken)
+        protected override async Task ActAsync(IReadOnlyList<string> objectNames)
         {
             Reached.TrySetResult();
             await Release.Task;

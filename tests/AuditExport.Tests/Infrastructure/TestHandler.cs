@@ -27,7 +27,7 @@ public sealed class TestHandler : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<TestHandler> StartAsync(IDictionary<string, string> settings, TimeProvider? clock = null, FaultInjectionPolicy? faults = null,
-        AuditExport.Export.ExportTestHooks? hooks = null)
+        Azure.Core.Pipeline.HttpPipelinePolicy? perCall = null)
     {
         var port = Emulators.FreePort();
         var args = Arguments(settings.Append(new(HandlerApp.PortVariable, port.ToString())));
@@ -46,15 +46,15 @@ public sealed class TestHandler : IAsyncDisposable
             {
                 builder.Services.AddSingleton(clock);
             }
-            if (hooks is not null)
-            {
-                builder.Services.AddSingleton(hooks);
-            }
             var options = new StorageClientOptions();
             options.RetryDelay = TimeSpan.FromMilliseconds(20); // keep retried failures quick in tests
             if (faults is not null)
             {
                 options.AdditionalPolicies.Add(faults);
+            }
+            if (perCall is not null)
+            {
+                options.PerCallPolicies.Add(perCall);
             }
             builder.Services.AddSingleton(options);
         });
