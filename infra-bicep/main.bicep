@@ -30,6 +30,10 @@ param eventHubThroughputUnits int = 1
 @maxValue(40)
 param eventHubMaximumThroughputUnits int = 4
 
+@description('Redundancy of the storage account (audit tables, quarantine, deployment package). Standard_LRS works in every Flex Consumption region; choose Standard_ZRS (or GZRS) where the region has availability zones: westus, northcentralus, ukwest and others do not, and refuse ZRS.')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS'])
+param storageSku string = 'Standard_LRS'
+
 @description('Most instances the app scales out to (Flex Consumption: 40 to 1000).')
 @minValue(40)
 @maxValue(1000)
@@ -103,6 +107,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    skuName: storageSku
   }
 }
 

@@ -103,7 +103,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
+      // No ftpsState: Flex Consumption rejects it (ARM error 51021); FTP is not offered on Flex at all.
       http20Enabled: true
       appSettings: concat(connectionSettings, appSettings, awsSettings)
     }

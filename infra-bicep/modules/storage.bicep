@@ -5,12 +5,16 @@ param location string
 param tags object
 param deploymentContainerName string
 
+@description('Redundancy of the account. Standard_LRS exists in every Flex Consumption region; Standard_ZRS only where the region has availability zones.')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS'])
+param skuName string
+
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
   tags: tags
   kind: 'StorageV2'
-  sku: { name: 'Standard_ZRS' }
+  sku: { name: skuName }
   properties: {
     minimumTlsVersion: 'TLS1_2'
     allowBlobPublicAccess: false

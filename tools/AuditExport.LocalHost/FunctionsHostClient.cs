@@ -11,6 +11,9 @@ public sealed class FunctionsHostClient(Uri handlerBaseAddress) : IDisposable
     public sealed record Result(int Status, JsonElement Body)
     {
         public bool Succeeded => Status is >= 200 and < 300;
+
+        /// <summary>The X-Azure-Functions-InvocationId this invocation was sent with.</summary>
+        public string InvocationId { get; init; } = "";
         public JsonElement ReturnValue => Body.TryGetProperty("ReturnValue", out var v) ? v : default;
         public IEnumerable<string> Logs => Body.TryGetProperty("Logs", out var logs) ? logs.EnumerateArray().Select(l => l.GetString() ?? "") : [];
     }
@@ -23,10 +26,13 @@ public sealed class FunctionsHostClient(Uri handlerBaseAddress) : IDisposable
     {
         using var content = new ByteArrayContent(invocationJson);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        using var response = await _http.PostAsync("/" + functionName, content, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/" + functionName) { Content = content };
+        var invocationId = Guid.NewGuid().ToString();
+        request.Headers.Add("X-Azure-Functions-InvocationId", invocationId); // as the host sends with every invocation
+        using var response = await _http.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(text) ? "{}" : text);
-        return new Result((int)response.StatusCode, doc.RootElement.Clone());
+        return new Result((int)response.StatusCode, doc.RootElement.Clone()) { InvocationId = invocationId };
     }
 
     public async Task WaitUntilHealthyAsync(TimeSpan timeout, Func<string>? diagnostics = null)

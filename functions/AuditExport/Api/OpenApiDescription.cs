@@ -59,6 +59,21 @@ public static class OpenApiDescription
         });
     });
 
+    /// <summary>
+    /// Describes a JSON request body in the document only. <c>Accepts&lt;T&gt;</c> would also make routing answer a wrong
+    /// content type with a bare 415 before the route's own, which says what to send.
+    /// </summary>
+    public static RouteHandlerBuilder WithJsonBody<TBody>(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(TBody), null, cancellationToken);
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+            };
+        });
+
     /// <summary>The answers every API route may give besides its own: 401, 403 and 503 (storage unreachable), as problems.</summary>
     public static TBuilder WithCommonProblems<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable);

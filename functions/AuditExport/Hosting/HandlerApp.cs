@@ -51,6 +51,8 @@ public static class HandlerApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseRouting(); // the endpoint is known to the log scope below
+        InvocationLogScope.Use(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

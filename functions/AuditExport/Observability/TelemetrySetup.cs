@@ -74,7 +74,11 @@ public static class TelemetrySetup
             {
                 logging.AddOtlpExporter();
             }
-        }, options => options.IncludeFormattedMessage = true);
+        }, options =>
+        {
+            options.IncludeFormattedMessage = true;
+            options.IncludeScopes = true; // InvocationId and FunctionName (Hosting/InvocationLogScope) become fields of every record
+        });
     }
 
     private static void Configure(AzureMonitorExporterOptions options, string connectionString, TokenCredential? credential)

@@ -135,6 +135,22 @@ public sealed partial class BicepTests
     }
 
     [Fact]
+    public void Nothing_in_the_site_is_a_setting_Flex_rejects_and_storage_redundancy_defaults_to_one_every_Flex_region_has()
+    {
+        // ARM error 51021: "the following site configuration properties for Flex Consumption sites is invalid: FtpsState".
+        var siteConfig = CompiledTemplate.Single("Microsoft.Web/sites").GetProperty("properties").GetProperty("siteConfig");
+        Assert.DoesNotContain(siteConfig.EnumerateObject(), p => p.Name.Equals("ftpsState", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain("ftpsState", CompiledTemplate.Main.GetRawText(), StringComparison.OrdinalIgnoreCase);
+
+        // Standard_ZRS fails in Flex regions without availability zones (RedundancyConfigurationNotAvailableInRegion).
+        var parameter = CompiledTemplate.Main.GetProperty("parameters").GetProperty("storageSku");
+        Assert.Equal("Standard_LRS", parameter.GetProperty("defaultValue").GetString());
+        Assert.Contains("Standard_ZRS", parameter.GetProperty("allowedValues").EnumerateArray().Select(v => v.GetString()));
+        var account = CompiledTemplate.Single("Microsoft.Storage/storageAccounts");
+        Assert.Equal("[parameters('skuName')]", account.GetProperty("sku").GetProperty("name").GetString());
+    }
+
+    [Fact]
     public void App_settings_avoid_what_Flex_rejects_and_every_connection_is_identity_based_and_complete()
     {
         var settings = CompiledTemplate.AppSettings();

@@ -17,7 +17,7 @@ public sealed class TelemetryCapture
 {
     private readonly Store<MetricSnapshot> _metrics = new();
     private readonly Store<Activity> _spans = new();
-    private readonly ConcurrentQueue<(string? Message, ActivityTraceId TraceId, ActivitySpanId SpanId)> _logs = new();
+    private readonly ConcurrentQueue<(string? Message, ActivityTraceId TraceId, ActivitySpanId SpanId, IReadOnlyDictionary<string, string?> Scopes)> _logs = new();
     private IServiceProvider? _services;
 
     public void AddTo(IServiceCollection services)
@@ -45,13 +45,24 @@ public sealed class TelemetryCapture
         throw new InvalidOperationException("No such span was exported within 5 s.");
     }
 
-    /// <summary>Log records as an exporter receives them: message, trace and span ids.</summary>
-    public IReadOnlyList<(string? Message, ActivityTraceId TraceId, ActivitySpanId SpanId)> Logs => _logs.ToList();
+    /// <summary>Log records as an exporter receives them: message, trace and span ids, and the fields of their scopes.</summary>
+    public IReadOnlyList<(string? Message, ActivityTraceId TraceId, ActivitySpanId SpanId, IReadOnlyDictionary<string, string?> Scopes)> Logs => _logs.ToList();
 
     /// <summary>Log records are pooled and reused once exported: this keeps what the tests read, as each record ends.</summary>
-    private sealed class LogCopier(ConcurrentQueue<(string?, ActivityTraceId, ActivitySpanId)> logs) : BaseProcessor<LogRecord>
+    private sealed class LogCopier(ConcurrentQueue<(string?, ActivityTraceId, ActivitySpanId, IReadOnlyDictionary<string, string?>)> logs) : BaseProcessor<LogRecord>
     {
-        public override void OnEnd(LogRecord data) => logs.Enqueue((data.FormattedMessage ?? data.Body, data.TraceId, data.SpanId));
+        public override void OnEnd(LogRecord data)
+        {
+            var scopes = new Dictionary<string, string?>(StringComparer.Ordinal);
+            data.ForEachScope(static (scope, fields) =>
+            {
+                foreach (var (key, value) in scope)
+                {
+                    fields[key] = value?.ToString();
+                }
+            }, scopes);
+            logs.Enqueue((data.FormattedMessage ?? data.Body, data.TraceId, data.SpanId, scopes));
+        }
     }
 
     /// <summary>Collects now, then sums the named metric's points whose tags include the given ones (counters are cumulative).</summary>

@@ -98,4 +98,21 @@ public sealed class TelemetryTests(EmulatorsFixture emulators)
         var logged = Assert.Single(bench.Handler.Telemetry.Logs, l => l.Message!.StartsWith($"Export of {id} job", StringComparison.Ordinal) && l.Message.Contains("succeeded"));
         Assert.Equal((job.TraceId, job.SpanId), (logged.TraceId, logged.SpanId));
     }
+
+    [Fact]
+    public async Task A_failed_invocations_log_records_carry_its_invocation_id_and_function_so_its_reasons_are_found_from_the_hosts_request()
+    {
+        var faults = new FaultInjectionPolicy { ShouldFail = (_, message) => FaultInjectionPolicy.IsTransaction(message) };
+        var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
+        await using var handler = await TestHandler.StartAsync(settings, new AdjustableClock(new DateTimeOffset(2026, 11, 22, 8, 15, 0, TimeSpan.Zero)), faults);
+
+        var result = await handler.Host.InvokeAsync("IngestAuditEvents",
+            AuditExport.LocalHost.EventHubInvocation.Create([Samples.Event("scoped")], "0", 0, new DateTimeOffset(2026, 11, 22, 8, 15, 0, TimeSpan.Zero)));
+
+        Assert.Equal(500, result.Status); // the host reads no Logs from this answer
+        await Task.Delay(200); // log records are exported as they end
+        var reasons = handler.Telemetry.Logs.Where(l => l.Scopes.GetValueOrDefault("InvocationId") == result.InvocationId).ToList();
+        Assert.Contains(reasons, l => l.Message?.StartsWith("Ingest failed; answering 500", StringComparison.Ordinal) == true);
+        Assert.All(reasons, l => Assert.Equal("IngestAuditEvents", l.Scopes["FunctionName"]));
+    }
 }

@@ -7,17 +7,17 @@ namespace AuditExport.Api.Contracts;
 
 /// <summary>An export to S3 with an access key (Immuta's exportConfig.json for create:s3:accessKey, plus ours).</summary>
 public sealed record S3AccessKeyConfigurationRequest(
-    ExportInterval Interval, string Bucket, string? Path, string Region, string AccessKeyId, string SecretAccessKey,
+    ExportInterval Interval, string Bucket, string Region, string AccessKeyId, string SecretAccessKey, string? Path = null,
     Guid? Id = null, bool? Enabled = null, StartFrom? StartFrom = null, string? Endpoint = null, bool? ForcePathStyle = null);
 
 /// <summary>An export to S3 through an IAM role whose trust policy requires ExternalId = the configuration id.</summary>
 public sealed record S3AssumedRoleConfigurationRequest(
-    ExportInterval Interval, string Bucket, string? Path, string Region, string RoleArn,
+    ExportInterval Interval, string Bucket, string Region, string RoleArn, string? Path = null,
     Guid? Id = null, bool? Enabled = null, StartFrom? StartFrom = null, string? Endpoint = null, bool? ForcePathStyle = null);
 
 /// <summary>An export to ADLS Gen2 with a container SAS token (create and write).</summary>
 public sealed record AdlsSasTokenConfigurationRequest(
-    ExportInterval Interval, string StorageAccount, string FileSystem, string? Path, string SasToken,
+    ExportInterval Interval, string StorageAccount, string FileSystem, string SasToken, string? Path = null,
     Guid? Id = null, bool? Enabled = null, StartFrom? StartFrom = null, string? Endpoint = null);
 
 /// <summary>

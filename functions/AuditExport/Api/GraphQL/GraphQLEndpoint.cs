@@ -44,7 +44,7 @@ public static class GraphQLEndpoint
         // A query is a POST too: the route needs Reader, and each mutation checks Admin itself.
         app.MapPost(Route, (Delegate)ExecuteAsync).RequireAuthorization(ApiPolicies.Reader).WithTags("Immuta compatibility").WithName("AuditGraphQL")
             .WithSummary("Immuta's audit export GraphQL API: createS3AccessKeyExportConfiguration, getAllExportConfigurations and the rest (schema: Api/GraphQL/schema.graphql)")
-            .Accepts<Contracts.GraphQLRequestBody>("application/json").Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK)
+            .WithJsonBody<Contracts.GraphQLRequestBody>().Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status400BadRequest).Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status413PayloadTooLarge)
             .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status415UnsupportedMediaType).WithCommonProblems();
 

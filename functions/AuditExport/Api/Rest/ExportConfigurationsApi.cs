@@ -35,7 +35,7 @@ public static class ExportConfigurationsApi
             .Produces<List<ConfigurationResponse>>().ProducesProblem(StatusCodes.Status400BadRequest);
         read.MapGet("/{id:guid}", GetAsync).WithName("GetExportConfiguration").Produces<ConfigurationResponse>().ProducesProblem(StatusCodes.Status404NotFound);
         change.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateExportConfiguration").WithSummary("Replace the settings; a secret left out keeps the stored one; If-Match to write only onto a version")
-            .Accepts<UpdateConfigurationRequest>("application/json").Produces<ConfigurationResponse>().ProducesValidationProblem()
+            .WithJsonBody<UpdateConfigurationRequest>().Produces<ConfigurationResponse>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         change.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteExportConfiguration").Produces(StatusCodes.Status204NoContent)
@@ -52,10 +52,10 @@ public static class ExportConfigurationsApi
             .Produces<List<ConfigurationChangeResponse>>().ProducesProblem(StatusCodes.Status400BadRequest);
     }
 
-    private static void Create<TRequest>(RouteGroupBuilder group, string path, DestinationType type, string name, string summary) where TRequest : notnull =>
+    private static void Create<TRequest>(RouteGroupBuilder group, string path, DestinationType type, string name, string summary) =>
         group.MapPost(path, (HttpRequest r, ExportConfigurationService s, ConfigurationRequestReader reader, CancellationToken ct) => CreateAsync(type, r, s, reader, ct))
             .WithName(name).WithSummary(summary)
-            .Accepts<TRequest>("application/json").Produces<ConfigurationResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .WithJsonBody<TRequest>().Produces<ConfigurationResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     private static void Change(RouteHandlerBuilder route) =>
