@@ -43,7 +43,7 @@ var rules = [
   {
     name: 'export-timer-failed'
     severity: 2
-    description: 'An export timer invocation (ExportEvery*Hours or ExportBacklogs) failed: at least one configuration\'s export failed (the invocation\'s log names it). The next tick redoes the same window.'
+    description: 'An export timer invocation (ExportEvery*Hours or ExportBacklogs) failed: at least one configuration\'s export failed. The host keeps no reasons for a failed answer: find them in traces whose customDimensions.InvocationId is the failed request\'s invocation id. The next tick redoes the same window.'
     frequency: 'PT15M'
     window: 'PT15M'
     query: 'requests | where (operation_Name startswith "ExportEvery" or operation_Name == "ExportBacklogs") and success == false | summarize failures = count() by operation_Name'
