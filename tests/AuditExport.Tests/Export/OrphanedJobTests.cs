@@ -1,4 +1,3 @@
-using System.Text;
 using AuditExport.Tests.Infrastructure;
 using Azure.Core;
 
@@ -17,7 +16,7 @@ public sealed class OrphanedJobTests(EmulatorsFixture emulators)
         var armed = true;
         var storage = new FaultInjectionPolicy
         {
-            ShouldFail = (_, message) => Volatile.Read(ref armed) && message.Request.Method != RequestMethod.Get && Body(message).Contains("\"CurrentJobId\":\"", StringComparison.Ordinal),
+            ShouldFail = (_, message) => Volatile.Read(ref armed) && message.Request.Method != RequestMethod.Get && AfterJobSucceeded.Body(message).Contains("\"CurrentJobId\":\"", StringComparison.Ordinal),
         };
         await using var bench = await ExportBench.StartAsync(emulators, storage: storage);
         var (id, _) = await bench.CreateS3ConfigurationAsync();
@@ -36,16 +35,5 @@ public sealed class OrphanedJobTests(EmulatorsFixture emulators)
         var jobs = await bench.JobsAsync(id);
         Assert.DoesNotContain(jobs, j => j.GetProperty("status").GetString() == "RUNNING");
         Assert.Equal("SUCCEEDED", Assert.Single(jobs).GetProperty("status").GetString());
-    }
-
-    private static string Body(HttpMessage message)
-    {
-        if (message.Request.Content is null)
-        {
-            return "";
-        }
-        using var buffer = new MemoryStream();
-        message.Request.Content.WriteTo(buffer, default);
-        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

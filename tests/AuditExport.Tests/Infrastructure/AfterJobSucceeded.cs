@@ -33,7 +33,8 @@ public abstract class AfterJobSucceeded : HttpPipelinePolicy
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
         ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
 
-    private static string Body(HttpMessage message)
+    /// <summary>A storage request's body as text (table writes are JSON).</summary>
+    public static string Body(HttpMessage message)
     {
         if (message.Request.Content is null)
         {
