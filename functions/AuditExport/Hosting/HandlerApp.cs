@@ -102,6 +102,8 @@ public static class HandlerApp
         services.AddSingleton<ExportStores>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<ExportDestinationFactory>();
+        services.AddSingleton<ExportJobPlanner>();
+        services.AddSingleton<ExportJobUploader>();
         services.AddSingleton<ExportJobRunner>();
         services.AddSingleton<ScheduledExport>();
         services.AddSingleton<RetentionService>();
