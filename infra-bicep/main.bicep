@@ -56,8 +56,8 @@ param exportSettings object = {
 }
 
 @secure()
-@description('The secret-protection key ring, "keyId:base64(32 random bytes)[;olderKeyId:key]". Generate with: echo "k$(date +%Y%m%d):$(openssl rand -base64 32)"')
-param secretProtectionKeys string
+@description('The secret-protection key ring, "keyId:base64(32 random bytes)[;olderKeyId:key]", for the first deployment only: from then on the Key Vault secret is the ring (rotate it there, README), and an empty value leaves it as it is. Generate with: echo "k$(date +%Y%m%d):$(openssl rand -base64 32)"')
+param secretProtectionKeys string = ''
 
 @description('Client id of the API\'s Microsoft Entra app registration (app roles AuditExport.Admin and AuditExport.Reader). App Service Authentication requires a token for it on every API route but /api/health.')
 @minLength(36)

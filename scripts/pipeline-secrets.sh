@@ -8,8 +8,22 @@ for name in SECRET_PROTECTION_KEYS API_CLIENT_ID ALERT_EMAIL EXPORTER_AWS_ACCESS
     unset "$name"
   fi
 done
-if [[ -z "${SECRET_PROTECTION_KEYS:-}" ]]; then
-  echo "SECRET_PROTECTION_KEYS is not set: add it as a secret to the environment's variable group (README: Deploy to Azure)." >&2
+# The key ring's one source of truth is the Key Vault secret once a deployment has put it there: rotations happen in the
+# vault (README: Rotate the secret-protection key), so the pipeline must never write its own, older copy over it. Whether
+# the secret exists is read from Azure Resource Manager (metadata only; no secret value is read).
+key_ring_in_vault() {
+  [[ -n "${RESOURCE_GROUP:-}" ]] || return 1
+  local vault
+  vault=$(az resource list --resource-group "$RESOURCE_GROUP" --resource-type Microsoft.KeyVault/vaults --query "[0].id" -o tsv 2>/dev/null) || return 1
+  [[ -n "$vault" ]] && az resource show --ids "$vault/secrets/secret-protection-keys" --query id -o tsv >/dev/null 2>&1
+}
+if key_ring_in_vault; then
+  if [[ -n "${SECRET_PROTECTION_KEYS:-}" ]]; then
+    echo "The key ring is in Key Vault already; it stays as it is there (SECRET_PROTECTION_KEYS is used by a first deployment only)."
+  fi
+  SECRET_PROTECTION_KEYS=""
+elif [[ -z "${SECRET_PROTECTION_KEYS:-}" ]]; then
+  echo "SECRET_PROTECTION_KEYS is not set and the environment's Key Vault holds no key ring yet: add it as a secret to the environment's variable group for the first deployment (README: Deploy to Azure)." >&2
   return 1 2>/dev/null || exit 1
 fi
 if [[ -z "${API_CLIENT_ID:-}" ]]; then

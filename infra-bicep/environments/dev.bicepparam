@@ -11,7 +11,7 @@ param exportSettings = {
   retentionDays: 30
   ingestShardCount: 2
 }
-param secretProtectionKeys = readEnvironmentVariable('SECRET_PROTECTION_KEYS')
+param secretProtectionKeys = readEnvironmentVariable('SECRET_PROTECTION_KEYS', '') // first deployment only; then the vault's secret is the ring
 param apiClientId = readEnvironmentVariable('API_CLIENT_ID')
 param awsAccessKeyId = readEnvironmentVariable('EXPORTER_AWS_ACCESS_KEY_ID', '')
 param awsSecretAccessKey = readEnvironmentVariable('EXPORTER_AWS_SECRET_ACCESS_KEY', '')

@@ -29,9 +29,13 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   }
 }
 
-resource protectionKeys 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
+// Written only when a ring is given (the first deployment): once in the vault, the vault's secret is the ring. A later
+// deployment never replaces it, so a ring rotated in Key Vault is not undone and no key secrets still use is dropped.
+var protectionKeysName = 'secret-protection-keys'
+
+resource protectionKeys 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(secretProtectionKeys)) {
   parent: vault
-  name: 'secret-protection-keys'
+  name: protectionKeysName
   properties: { value: secretProtectionKeys, contentType: 'keyId:base64Key;olderKeyId:base64Key' }
 }
 
@@ -49,4 +53,4 @@ resource awsSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (storeAws
 
 output id string = vault.id
 output name string = vault.name
-output secretProtectionKeysName string = protectionKeys.name
+output secretProtectionKeysName string = protectionKeysName

@@ -202,9 +202,58 @@ public sealed class ExportConfigurationService(
         }
     }
 
+    /// <summary>
+    /// The rotation step between adding a key and retiring the old one: every stored secret not yet under the current
+    /// key (the first of the ring) is decrypted and encrypted again under it, each written only onto the version read.
+    /// The place a secret goes is not touched, so nothing is tested or sent. Not audited per configuration (no setting
+    /// changes); logged with the counts.
+    /// </summary>
+    public async Task<ReEncryption> ReEncryptSecretsAsync(CancellationToken cancellationToken)
+    {
+        int changed = 0, current = 0;
+        var unreadable = new List<string>();
+        foreach (var configuration in await store.ListAsync(cancellationToken))
+        {
+            if (configuration.ProtectedSecret is null || configuration.Destination.SecretField is not { } field)
+            {
+                continue;
+            }
+            if (SecretProtector.KeyIdOf(configuration.ProtectedSecret) == secrets.CurrentKeyId)
+            {
+                current++;
+                continue;
+            }
+            string? clear;
+            try
+            {
+                clear = secrets.SecretOf(configuration);
+            }
+            catch (UnreadableSecretException e)
+            {
+                unreadable.Add($"{configuration.Id}: {e.Message}");
+                continue;
+            }
+            var (outcome, _) = await ChangeAsync(configuration.Id, configuration.ETag, null, null, latest => Task.FromResult(
+                latest with { ProtectedSecret = secrets.Protect(clear!, SecretProtector.Context(latest.Id, field)) }), cancellationToken);
+            if (outcome == ConfigurationOutcome.Done)
+            {
+                changed++;
+            }
+            else
+            {
+                unreadable.Add($"{configuration.Id}: changed while it was re-encrypted; run again");
+            }
+        }
+        logger.LogInformation("Re-encrypted {Changed} stored secrets under key {KeyId}; {Current} were already under it; {Unreadable} could not be", changed, secrets.CurrentKeyId, current, unreadable.Count);
+        return new ReEncryption(secrets.CurrentKeyId, changed, current, unreadable);
+    }
+
     private static bool Matches(string? ifMatch, ExportConfiguration current) =>
         ifMatch is null || ifMatch == "*" || ifMatch == current.ETag;
 
     private string? Protect(Guid id, DestinationSettings destination, string? secret) =>
         secret is null || destination.SecretField is null ? null : secrets.Protect(secret, SecretProtector.Context(id, destination.SecretField));
 }
+
+/// <summary>What a re-encryption did: secrets moved to the current key, those already under it, and those it could not read.</summary>
+public sealed record ReEncryption(string CurrentKeyId, int ReEncrypted, int AlreadyCurrent, IReadOnlyList<string> Unreadable);

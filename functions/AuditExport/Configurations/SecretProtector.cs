@@ -123,6 +123,9 @@ public sealed class SecretProtector
         }
     }
 
+    /// <summary>The id of the key a stored secret was encrypted with.</summary>
+    public static string? KeyIdOf(string protectedValue) => protectedValue.Split('.', 3) is [Version, var id, _] ? id : null;
+
     /// <summary>Associated data binding a ciphertext to its configuration and field.</summary>
     public static string Context(Guid configurationId, string field) => $"export-configuration:{configurationId}:{field}";
 }

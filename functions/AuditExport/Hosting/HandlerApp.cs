@@ -59,6 +59,7 @@ public static class HandlerApp
         app.UseAuthorization();
         app.MapOpenApi("/api/openapi.json").RequireAuthorization(ApiPolicies.Reader);
         Api.Rest.ExportConfigurationsApi.Map(app);
+        Api.Rest.SecretKeysApi.Map(app);
         Api.GraphQL.GraphQLEndpoint.Map(app);
         ExportTimerFunctions.Map(app);
         app.MapGet("/api/health", async (HealthProbe probe, CancellationToken ct) =>

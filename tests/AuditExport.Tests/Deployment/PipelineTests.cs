@@ -116,4 +116,54 @@ public sealed partial class PipelineTests
         Assert.Equal(exitCode, process.ExitCode);
         Assert.Contains(expected, output);
     }
+
+    /// <summary>
+    /// The key ring is written by a first deployment only. With a stand-in `az` that answers as Resource Manager would
+    /// (the vault and its secret exist, or not), the script keeps the pipeline's ring away from a vault that has one.
+    /// </summary>
+    [Theory]
+    [InlineData(true, "k1:old", 0, "keys=[]")]
+    [InlineData(true, "", 0, "keys=[]")]
+    [InlineData(false, "k1:first", 0, "keys=[k1:first]")]
+    [InlineData(false, "", 1, "holds no key ring yet")]
+    public void A_deployment_writes_the_key_ring_only_where_the_vault_has_none(bool vaultHasRing, string keys, int exitCode, string expected)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Fail("This test runs the pipeline's bash script; the build machines run Linux.");
+            return;
+        }
+        var bin = Directory.CreateTempSubdirectory("fake-az-").FullName;
+        try
+        {
+            var az = Path.Combine(bin, "az");
+            File.WriteAllText(az, $$"""
+                #!/usr/bin/env bash
+                case "$*" in
+                  *"resource list"*) echo "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-test" ;;
+                  *"resource show"*"secrets/secret-protection-keys"*) {{(vaultHasRing ? "echo found" : "echo 'ResourceNotFound' >&2; exit 3")}} ;;
+                  *) exit 9 ;;
+                esac
+                """);
+            File.SetUnixFileMode(az, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var info = new ProcessStartInfo("bash", ["-c", "source scripts/pipeline-secrets.sh && echo \"keys=[$SECRET_PROTECTION_KEYS]\""])
+            {
+                WorkingDirectory = RepositoryLayout.Root, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            info.Environment["PATH"] = bin + ":" + info.Environment["PATH"];
+            info.Environment["RESOURCE_GROUP"] = "rg-audit-export-test";
+            info.Environment["SECRET_PROTECTION_KEYS"] = keys;
+            info.Environment["API_CLIENT_ID"] = "11111111-2222-3333-4444-555555555555";
+            using var process = Process.Start(info)!;
+            var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+
+            Assert.True(exitCode == process.ExitCode, output);
+            Assert.Contains(expected, output);
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+    }
 }
