@@ -19,6 +19,16 @@ public sealed class SecretProtector
 
     private readonly List<(string Id, byte[] Key)> _keys;
 
+    /// <summary>
+    /// Why no secret can be encrypted or decrypted now, or null. Set when the key setting is still an unresolved Key Vault
+    /// reference at start-up (the identity's role on the vault may not have propagated yet): the handler starts anyway,
+    /// health answers 503 with this reason, and the API and invocations are refused with it (HandlerApp), so the host
+    /// retries ingest and nothing leaves Event Hubs unstored.
+    /// </summary>
+    public string? UnavailableReason { get; }
+
+    private SecretProtector(string unavailableReason) => (_keys, UnavailableReason) = ([], unavailableReason);
+
     public SecretProtector(IEnumerable<(string Id, byte[] Key)> keys)
     {
         _keys = keys.ToList();
@@ -39,7 +49,7 @@ public sealed class SecretProtector
         }
     }
 
-    public string CurrentKeyId => _keys[0].Id;
+    public string CurrentKeyId => UnavailableReason is null ? _keys[0].Id : throw new InvalidOperationException(UnavailableReason);
 
     public static SecretProtector FromSetting(string? value)
     {
@@ -49,8 +59,9 @@ public sealed class SecretProtector
         }
         if (value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException($"{SettingName} is an unresolved Key Vault reference: the platform could not read the secret. " +
-                "Check that the app's identity has the Key Vault Secrets User role and that the secret exists (the portal shows the reference's status under Environment variables).");
+            return new SecretProtector($"{SettingName} is an unresolved Key Vault reference: the platform could not read the secret yet. " +
+                "Check that the app's identity has the Key Vault Secrets User role and that the secret exists (the portal shows the reference's status under Environment variables), " +
+                "then refresh the references (az rest --method post --uri <app id>/config/configreferences/appsettings/refresh?api-version=2023-12-01) or restart the app.");
         }
         var keys = new List<(string, byte[])>();
         foreach (var entry in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -74,6 +85,7 @@ public sealed class SecretProtector
 
     public string Protect(string plaintext, string context)
     {
+        EnsureAvailable();
         var (id, key) = _keys[0];
         var nonce = RandomNumberGenerator.GetBytes(NonceBytes);
         var clear = Encoding.UTF8.GetBytes(plaintext);
@@ -86,8 +98,17 @@ public sealed class SecretProtector
         return $"{Version}.{id}.{Convert.ToBase64String([.. nonce, .. tag, .. cipher])}";
     }
 
+    private void EnsureAvailable()
+    {
+        if (UnavailableReason is not null)
+        {
+            throw new CryptographicException(UnavailableReason);
+        }
+    }
+
     public string Unprotect(string protectedValue, string context)
     {
+        EnsureAvailable();
         var parts = protectedValue.Split('.', 3);
         if (parts.Length != 3 || parts[0] != Version)
         {

@@ -53,6 +53,7 @@ public static class HandlerApp
         var app = builder.Build();
         app.UseRouting(); // the endpoint is known to the log scope below
         InvocationLogScope.Use(app);
+        SecretKeysGate.Use(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -90,7 +91,7 @@ public static class HandlerApp
         OpenApiDescription.Add(services);
         services.AddSingleton(new EndpointPolicy(configuration.GetValue(EndpointPolicy.SettingName, false)));
         services.AddSingleton<ConfigurationRequestReader>();
-        services.AddSingleton(SecretProtector.FromSetting(configuration[SecretProtector.SettingName])); // read now: a bad key setting stops the start
+        services.AddSingleton(SecretProtector.FromSetting(configuration[SecretProtector.SettingName])); // read now: a malformed key setting stops the start; an unresolved Key Vault reference is refused per request (SecretKeysGate)
         services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<TableServiceClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
         var timeouts = DestinationTimeouts.FromConfiguration(configuration);
         services.AddSingleton(timeouts);

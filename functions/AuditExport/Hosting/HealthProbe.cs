@@ -40,7 +40,7 @@ public sealed class HealthProbe(TableServiceClient tables, BlobServiceClient blo
             {
                 ["tableStorage"] = await RunAsync(ct => tables.QueryAsync(maxPerPage: 1, cancellationToken: ct).FirstOrDefaultAsync(ct).AsTask(), cancellationToken),
                 ["blobStorage"] = await RunAsync(ct => blobs.GetBlobContainerClient(ingest.QuarantineContainer).ExistsAsync(ct), cancellationToken),
-                ["secretKeys"] = await RunAsync(_ =>
+                ["secretKeys"] = secrets.UnavailableReason is { } unavailable ? new Check("failed", unavailable) : await RunAsync(_ =>
                 {
                     var context = SecretProtector.Context(Guid.Empty, "health");
                     return secrets.Unprotect(secrets.Protect("probe", context), context) == "probe"

@@ -135,7 +135,6 @@ public sealed class ApiFailureTests(EmulatorsFixture emulators)
     [Theory]
     [InlineData("k1:not-base64!", "SecretProtectionKeys: key 'k1' is not base64.")]
     [InlineData("k1:AAAA", "SecretProtectionKeys: key 'k1' is 3 bytes; AES-256 needs 32.")]
-    [InlineData("@Microsoft.KeyVault(VaultName=kv;SecretName=secret-protection-keys)", "SecretProtectionKeys is an unresolved Key Vault reference")]
     [InlineData("", "SecretProtectionKeys is not set")]
     public void A_malformed_key_setting_stops_the_start_with_the_reason(string value, string reason)
     {
@@ -145,6 +144,36 @@ public sealed class ApiFailureTests(EmulatorsFixture emulators)
         var error = Assert.Throws<InvalidOperationException>(() => HandlerApp.Build(TestHandler.Arguments(settings)));
 
         Assert.StartsWith(reason, error.Message);
+    }
+
+    /// <summary>
+    /// A first deployment starts before the identity's role on Key Vault has propagated: the reference is still unresolved.
+    /// The handler starts anyway, says why on the health probe, and refuses the rest with the reason (ingest with 500, so
+    /// the host retries and the events stay in Event Hubs) instead of failing to start with nobody told why.
+    /// </summary>
+    [Fact]
+    public async Task With_an_unresolved_Key_Vault_reference_the_handler_starts_says_why_and_refuses_api_and_ingest_with_the_reason()
+    {
+        var settings = TestHandler.IsolatedSettings(emulators, out var events, out _);
+        settings["SecretProtectionKeys"] = "@Microsoft.KeyVault(VaultName=kv-auditexp-dev;SecretName=secret-protection-keys)";
+        await using var handler = await TestHandler.StartAsync(settings);
+        using var http = handler.Http();
+
+        var (healthStatus, _, health) = await SendAsync(http, HttpMethod.Get, "/api/health");
+        var (listStatus, _, list) = await SendAsync(http, HttpMethod.Get, "/api/export-configurations");
+        var ingest = await handler.Host.InvokeAsync("IngestAuditEvents",
+            AuditExport.LocalHost.EventHubInvocation.Create([Samples.Event("waits-on-the-hub")], "0", 0, DateTimeOffset.UtcNow));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, healthStatus);
+        Assert.StartsWith("SecretProtectionKeys is an unresolved Key Vault reference", health.GetProperty("checks").GetProperty("secretKeys").GetProperty("reason").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, listStatus);
+        Assert.StartsWith("SecretProtectionKeys is an unresolved Key Vault reference", list.GetProperty("detail").GetString());
+        Assert.Equal(500, ingest.Status);
+        Assert.StartsWith("SecretProtectionKeys is an unresolved Key Vault reference", Assert.Single(ingest.Logs));
+        var stored = await Record.ExceptionAsync(() => StoredEventsReport.ReadSegmentsAsync(emulators.TableService(), events));
+        Assert.Equal(404, Assert.IsType<Azure.RequestFailedException>(stored).Status); // nothing stored, not even the table: the batch stays on the hub
+        Assert.Contains(handler.Telemetry.Logs, l => l.Message?.Contains("refusing API calls and invocations", StringComparison.Ordinal) == true
+            || l.Message?.StartsWith("Refused POST /IngestAuditEvents", StringComparison.Ordinal) == true);
     }
 
     [Fact]

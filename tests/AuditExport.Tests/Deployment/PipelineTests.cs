@@ -166,4 +166,16 @@ public sealed partial class PipelineTests
             Directory.Delete(bin, recursive: true);
         }
     }
+
+    [Fact]
+    public void After_the_package_the_deployment_refreshes_Key_Vault_references_and_waits_for_health()
+    {
+        var deploy = File.ReadAllText(Path.Combine(RepositoryLayout.Root, ".pipelines", "deploy.yml"));
+        var package = deploy.IndexOf("AzureFunctionApp@2", StringComparison.Ordinal);
+        var refresh = deploy.IndexOf("config/configreferences/appsettings/refresh", StringComparison.Ordinal);
+        var health = deploy.IndexOf("/api/health", StringComparison.Ordinal);
+
+        Assert.True(package > 0 && refresh > package && health > refresh, "package, then refresh, then the health check");
+        Assert.Contains("exit 1", deploy[health..]); // an app that never reports healthy fails the deployment
+    }
 }
