@@ -121,6 +121,12 @@ public static class LocalRun
             e.Cancel = true;
             stopped.TrySetResult();
         };
+        // `kill <pid>` cleans up as Ctrl-C does: the emulators, the handler and the front door stop with this process.
+        using var terminated = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stopped.TrySetResult();
+        });
         await stopped.Task;
         Console.WriteLine("Stopping ...");
     }

@@ -34,9 +34,10 @@ public sealed class ExportJobPlanner(ExportStores stores, SegmentReader segments
     }
 
     private DateTimeOffset InitialWatermark(ExportConfiguration configuration) =>
-        configuration.StartFrom == StartFrom.EARLIEST_RETAINED
+        // Whole seconds, as every window end is: object names carry window ends to the second.
+        SegmentReader.TruncateToSecond(configuration.StartFrom == StartFrom.EARLIEST_RETAINED
             ? clock.GetUtcNow() - options.Retention * 2
-            : configuration.CreatedAt;
+            : configuration.CreatedAt);
 
     /// <summary>The job to run now, and whether more may follow it: it was redone (a fresh window comes next) or cut at the bound.</summary>
     public async Task<(ExportJob? Job, bool MoreAfter)> StartOrResumeJobAsync(ExportConfiguration configuration, LeaseKeeper lease, string trigger, CancellationToken cancellationToken)

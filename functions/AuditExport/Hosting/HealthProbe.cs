@@ -27,6 +27,11 @@ public sealed class HealthProbe(TableServiceClient tables, BlobServiceClient blo
         public bool Healthy => Status == "healthy";
     }
 
+    /// <summary>The handler's version as built (1.0.0+the commit), not the assembly version's 1.0.0.0.</summary>
+    public static readonly string? Version = typeof(HealthProbe).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+
     public async Task<HealthReport> CheckAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -49,7 +54,7 @@ public sealed class HealthProbe(TableServiceClient tables, BlobServiceClient blo
                 }, cancellationToken),
             };
             var report = new HealthReport(checks.Values.All(c => c.Status == "ok") ? "healthy" : "unhealthy",
-                typeof(HealthProbe).Assembly.GetName().Version?.ToString(), checks);
+                Version, checks);
             _last = (clock.GetUtcNow(), report);
             return report;
         }

@@ -165,6 +165,7 @@ public sealed class ApiFailureTests(EmulatorsFixture emulators)
             AuditExport.LocalHost.EventHubInvocation.Create([Samples.Event("waits-on-the-hub")], "0", 0, DateTimeOffset.UtcNow));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, healthStatus);
+        Assert.Matches(@"\A1\.0\.0\+[0-9a-f]{7,}", health.GetProperty("version").GetString()); // the build's version and commit, not 1.0.0.0
         Assert.StartsWith("SecretProtectionKeys is an unresolved Key Vault reference", health.GetProperty("checks").GetProperty("secretKeys").GetProperty("reason").GetString());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, listStatus);
         Assert.StartsWith("SecretProtectionKeys is an unresolved Key Vault reference", list.GetProperty("detail").GetString());

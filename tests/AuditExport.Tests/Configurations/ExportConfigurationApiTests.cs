@@ -339,7 +339,13 @@ public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IA
         using var malformed = new StringContent("{\"interval\":", Encoding.UTF8, "application/json");
         var bad = await _http.PostAsync("/api/export-configurations/s3-access-key", malformed);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Equal("The request body is not valid JSON.", (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("The request body is not valid JSON.", problem.GetProperty("title").GetString());
+        // Lines and columns counted from 1, as editors count them (the reader's own message counts lines from 0).
+        using var secondLine = new StringContent("{\n  \"interval\": EVERY_2_HOURS}", Encoding.UTF8, "application/json");
+        var where = await (await _http.PostAsync("/api/export-configurations/s3-access-key", secondLine)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.EndsWith("(line 2, column 15)", where.GetProperty("detail").GetString());
+        Assert.DoesNotContain("LineNumber", where.GetProperty("detail").GetString());
 
         using var huge = new StringContent("{\"path\":\"" + new string('a', 70_000) + "\"}", Encoding.UTF8, "application/json");
         var tooLarge = await _http.PostAsync("/api/export-configurations/s3-access-key", huge);

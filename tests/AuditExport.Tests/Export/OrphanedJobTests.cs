@@ -18,7 +18,7 @@ public sealed class OrphanedJobTests(EmulatorsFixture emulators)
         {
             ShouldFail = (_, message) => Volatile.Read(ref armed) && message.Request.Method != RequestMethod.Get && AfterJobSucceeded.Body(message).Contains("\"CurrentJobId\":\"", StringComparison.Ordinal),
         };
-        await using var bench = await ExportBench.StartAsync(emulators, storage: storage);
+        await using var bench = await ExportBench.StartAsync(emulators, start: ExportBench.Start.AddTicks(1_234_567), storage: storage); // created at 08:00:00.1234567
         var (id, _) = await bench.CreateS3ConfigurationAsync();
         await bench.IngestAsync([Samples.Event("orphan-check")]);
         bench.Clock.Now = ExportBench.Start.AddHours(2);
@@ -35,5 +35,7 @@ public sealed class OrphanedJobTests(EmulatorsFixture emulators)
         var jobs = await bench.JobsAsync(id);
         Assert.DoesNotContain(jobs, j => j.GetProperty("status").GetString() == "RUNNING");
         Assert.Equal("SUCCEEDED", Assert.Single(jobs).GetProperty("status").GetString());
+        // The first window starts at the configuration's creation, on a whole second like every window end.
+        Assert.Equal(0, jobs[0].GetProperty("windowStart").GetDateTimeOffset().Ticks % TimeSpan.TicksPerSecond);
     }
 }

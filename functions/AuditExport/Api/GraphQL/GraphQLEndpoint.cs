@@ -104,7 +104,7 @@ public static class GraphQLEndpoint
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException)
         {
-            await FailAsync(context, StatusCodes.Status400BadRequest, $"The body is not a GraphQL request: {e.Message.Split(" Path:")[0]}");
+            await FailAsync(context, StatusCodes.Status400BadRequest, $"The body is not a GraphQL request: {JsonErrors.Describe(e)}");
             return null;
         }
         if (string.IsNullOrWhiteSpace(parsed?.Query))

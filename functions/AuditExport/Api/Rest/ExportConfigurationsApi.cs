@@ -228,7 +228,7 @@ public static class ExportConfigurationsApi
         }
         catch (JsonException e)
         {
-            return (null, Results.Problem(title: "The request body is not valid JSON.", detail: e.Message.Split(" Path:")[0],
+            return (null, Results.Problem(title: "The request body is not valid JSON.", detail: JsonErrors.Describe(e),
                 statusCode: StatusCodes.Status400BadRequest));
         }
         using (document)
