@@ -10,6 +10,7 @@ public static class ApiJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter() },
+        Encoder = ApiJsonEncoder.Instance,
     });
 
     /// <summary>

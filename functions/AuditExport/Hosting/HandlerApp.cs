@@ -86,7 +86,11 @@ public static class HandlerApp
 
         services.AddProblemDetails();
         // The OpenAPI document describes bodies with these options: enums by name, as ApiJson writes them.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            o.SerializerOptions.Encoder = ApiJsonEncoder.Instance; // problem answers read like the rest
+        });
         services.AddExceptionHandler<ApiExceptionHandler>();
         OpenApiDescription.Add(services);
         services.AddSingleton(new EndpointPolicy(configuration.GetValue(EndpointPolicy.SettingName, false)));

@@ -77,6 +77,11 @@ public sealed class ExposureAndAbuseTests(EmulatorsFixture emulators)
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain("<script>", body); // JSON-escaped on the wire
+        // ... while what needs no escaping reads as it is: a time's +00:00 and the ETag's quotes, copyable into If-Match.
+        Assert.DoesNotContain("\\u002B", body);
+        Assert.DoesNotContain("\\u0027", body);
+        Assert.Contains("+00:00", body);
+        Assert.Matches("\"etag\":\"W/\\\\\"datetime'", body);
         var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString();
         var read = await http.GetFromJsonAsync<JsonElement>($"/api/export-configurations/{id}");
         Assert.Equal(path, read.GetProperty("endpointConfiguration").GetProperty("path").GetString());
