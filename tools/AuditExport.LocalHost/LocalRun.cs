@@ -90,12 +90,17 @@ public static class LocalRun
         var exitCode = same && timer.Succeeded ? 0 : 1;
         if (serve)
         {
-            await ServeUntilCancelledAsync(frontDoor, handler, s3Id);
+            var ownBucket = await S3Buckets.CreateAsync(emulators.S3Endpoint);
+            const string ownContainer = "my-audit-export";
+            await new BlobServiceClient(emulators.StorageConnectionString).GetBlobContainerClient(ownContainer).CreateIfNotExistsAsync();
+            var own = new ServeInstructions.Destinations(emulators.S3Endpoint, ownBucket, new Uri($"http://127.0.0.1:{emulators.BlobPort}/{StorageConnection.DevelopmentAccountName}"),
+                ownContainer, AzuriteSas.ForContainer(ownContainer, "cw", DateTimeOffset.UtcNow.AddDays(1)));
+            await ServeUntilCancelledAsync(frontDoor, handler, s3Id, own);
         }
         return exitCode;
     }
 
-    private static async Task ServeUntilCancelledAsync(FrontDoor frontDoor, HandlerProcess handler, string configurationId)
+    private static async Task ServeUntilCancelledAsync(FrontDoor frontDoor, HandlerProcess handler, string configurationId, ServeInstructions.Destinations own)
     {
         var api = frontDoor.BaseAddress.AbsoluteUri.TrimEnd('/') + "/api";
         Console.WriteLine();
@@ -115,6 +120,10 @@ public static class LocalRun
         Console.WriteLine($"  curl -s -X POST {headers} {api}/export-configurations/{configurationId}/export");
         Console.WriteLine($"  curl -s {headers} '{api}/configuration-changes?configurationId={configurationId}'");
         Console.WriteLine($"  curl -s {headers} {api}/openapi.json");
+        foreach (var line in ServeInstructions.Lines(api, frontDoor.FunctionKey, token, handler.BaseAddress, own))
+        {
+            Console.WriteLine(line);
+        }
         var stopped = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -63,4 +63,40 @@ public sealed class LocalRunTests
             Directory.Delete(elsewhere, recursive: true);
         }
     }
+
+}
+
+/// <summary>The commands --serve prints work as printed: each body is sent as its curl line sends it.</summary>
+[Collection(AuditExport.Tests.Infrastructure.EmulatorsCollection.Name)]
+public sealed class ServeInstructionsTests(AuditExport.Tests.Infrastructure.EmulatorsFixture emulators)
+{
+    private static string Body(string line) => line[(line.IndexOf("-d '", StringComparison.Ordinal) + 4)..^1];
+
+    [Fact]
+    public async Task The_printed_create_send_and_timer_commands_work_against_the_emulators()
+    {
+        var settings = AuditExport.Tests.Infrastructure.TestHandler.IsolatedSettings(emulators, out var events, out _);
+        settings["ExportSafetyLagSeconds"] = "1";
+        await using var handler = await AuditExport.Tests.Infrastructure.TestHandler.StartAsync(settings);
+        using var http = handler.Http();
+        var container = AuditExport.Tests.Infrastructure.EmulatorsFixture.UniqueName("mine-");
+        await emulators.CreateContainerAsync(container);
+        var own = new AuditExport.LocalHost.ServeInstructions.Destinations(emulators.S3Endpoint, await AuditExport.LocalHost.S3Buckets.CreateAsync(emulators.S3Endpoint),
+            emulators.BlobService().Uri, container, AuditExport.LocalHost.AzuriteSas.ForContainer(container, "cw", DateTimeOffset.UtcNow.AddDays(1)));
+
+        var lines = AuditExport.LocalHost.ServeInstructions.Lines("http://front-door/api", "key", "token", handler.BaseAddress, own).ToList();
+
+        foreach (var (route, line) in new[] { ("s3-access-key", lines.Single(l => l.Contains("/s3-access-key", StringComparison.Ordinal))),
+                     ("adls-sas-token", lines.Single(l => l.Contains("/adls-sas-token", StringComparison.Ordinal))) })
+        {
+            using var created = await http.PostAsync($"/api/export-configurations/{route}", new StringContent(Body(line), System.Text.Encoding.UTF8, "application/json"));
+            var answer = await created.Content.ReadAsStringAsync();
+            Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created && answer.Contains("\"connectionStatus\":\"SUCCESS\"", StringComparison.Ordinal), answer);
+        }
+        var ingest = await handler.Host.InvokeAsync("IngestAuditEvents", System.Text.Encoding.UTF8.GetBytes(Body(lines.Single(l => l.Contains("/IngestAuditEvents", StringComparison.Ordinal)))));
+        Assert.Equal((200, 1), (ingest.Status, ingest.ReturnValue.GetProperty("accepted").GetInt32()));
+        var timer = await handler.Host.InvokeAsync("ExportEvery2Hours", System.Text.Encoding.UTF8.GetBytes(Body(lines.Single(l => l.Contains("/ExportEvery2Hours", StringComparison.Ordinal)))));
+        Assert.Equal(200, timer.Status);
+        Assert.Contains(lines, l => l.StartsWith("  export AUDIT_EXPORT_URL=http://front-door AUDIT_EXPORT_KEY=key AUDIT_EXPORT_TOKEN=token", StringComparison.Ordinal));
+    }
 }
