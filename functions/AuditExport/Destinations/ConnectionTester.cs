@@ -86,7 +86,7 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
     /// <summary>AWS's message; from a custom endpoint only STS's (the operator's endpoint, not the configuration's).</summary>
     private static string? AwsMessage(Exception e, bool serviceText) => e switch
     {
-        Amazon.Runtime.AmazonServiceException { Message.Length: > 0 } aws when serviceText || aws is Amazon.SecurityToken.AmazonSecurityTokenServiceException => aws.Message,
+        Amazon.Runtime.AmazonServiceException { Message.Length: > 0 } aws when RetryPolicy.ShowsServiceText(aws, serviceText) => aws.Message,
         DestinationAccessException { InnerException: { } inner } => AwsMessage(RetryPolicy.Cause(inner), serviceText),
         _ => null,
     };

@@ -50,7 +50,7 @@ public sealed class EndpointPolicy(bool allowCustomEndpoints)
     /// </summary>
     public static async Task<string?> CheckHostAsync(string host, CancellationToken cancellationToken)
     {
-        host = host.Trim('[', ']').TrimEnd('.');
+        host = Normalized(host);
         if (MetadataHosts.Contains(host))
         {
             return "must not point at a cloud metadata service";
@@ -63,7 +63,7 @@ public sealed class EndpointPolicy(bool allowCustomEndpoints)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            foreach (var address in await Dns.GetHostAddressesAsync(host, timeout.Token))
+            foreach (var address in await AddressesAsync(host, timeout.Token))
             {
                 if (Forbidden(address) is { } reason)
                 {
@@ -76,6 +76,16 @@ public sealed class EndpointPolicy(bool allowCustomEndpoints)
             return $"could not be resolved ({(e is SocketException socket ? socket.SocketErrorCode.ToString() : "no answer within 3 seconds")}); only a name that resolves to allowed addresses is used";
         }
         return null;
+    }
+
+    /// <summary>A URI's or a connection's host as it is resolved: without IPv6 brackets or a trailing dot.</summary>
+    public static string Normalized(string host) => host.Trim('[', ']').TrimEnd('.');
+
+    /// <summary>The addresses a host stands for: itself when it is a literal address, else what DNS answers.</summary>
+    public static async Task<IPAddress[]> AddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        host = Normalized(host);
+        return IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
     }
 
     /// <summary>Why an address may not be connected to, or null. IPv4 carried inside IPv6 (mapped, compatible, NAT64, 6to4) is judged as IPv4.</summary>

@@ -25,8 +25,8 @@ public static class GuardedConnections
 
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var host = context.DnsEndPoint.Host.Trim('[', ']').TrimEnd('.');
-        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
+        var host = EndpointPolicy.Normalized(context.DnsEndPoint.Host);
+        var addresses = await EndpointPolicy.AddressesAsync(host, cancellationToken);
         var refused = new List<string>();
         foreach (var address in addresses)
         {

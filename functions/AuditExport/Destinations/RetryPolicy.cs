@@ -84,9 +84,7 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     public static string Describe(Exception e, bool serviceText = true) => Cause(e) switch
     {
         var ours when ours is DestinationAccessException or DestinationUnavailableException or UnreadableSecretException => ours.Message,
-        // STS is the operator's endpoint (AWS_ENDPOINT_URL_STS), never a configuration's: its words are shown.
-        AmazonServiceException aws when !serviceText && aws is not Amazon.SecurityToken.AmazonSecurityTokenServiceException =>
-            $"the endpoint answered HTTP {(int)aws.StatusCode}{WellFormed(aws.ErrorCode)}",
+        AmazonServiceException aws when !ShowsServiceText(aws, serviceText) => $"the endpoint answered HTTP {(int)aws.StatusCode}{WellFormed(aws.ErrorCode)}",
         RequestFailedException storage when !serviceText => $"the endpoint answered HTTP {storage.Status}{WellFormed(storage.ErrorCode)}",
         AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",
         AmazonServiceException aws => $"HTTP {(int)aws.StatusCode}: {aws.Message}",
@@ -96,6 +94,12 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
         HttpRequestException http => $"cannot connect: {http.HttpRequestError}",
         var cause => $"{cause.GetType().Name}: {cause.Message}",
     };
+
+    /// <summary>
+    /// Whether this service's own words may be repeated: yes unless they came from a configuration's custom endpoint. STS
+    /// is the operator's endpoint (AWS_ENDPOINT_URL_STS), never a configuration's, so its words always are.
+    /// </summary>
+    public static bool ShowsServiceText(Exception cause, bool serviceText) => serviceText || cause is Amazon.SecurityToken.AmazonSecurityTokenServiceException;
 
     /// <summary>An error code as S3 and Azure Storage spell theirs (AccessDenied, NoSuchBucket), or nothing.</summary>
     private static string WellFormed(string? code) =>

@@ -59,9 +59,14 @@ public static class EventHubInvocationReader
         {
             var elements = new List<DeliveredElement>();
             long bytes = 0;
-            for (var i = first; i < items.Count && (elements.Count == 0 || bytes + JsonMarshal.GetRawUtf8Value(items[i]).Length <= maxPartBytes); i++)
+            for (var i = first; i < items.Count; i++)
             {
-                bytes += JsonMarshal.GetRawUtf8Value(items[i]).Length;
+                var size = JsonMarshal.GetRawUtf8Value(items[i]).Length;
+                if (elements.Count > 0 && bytes + size > maxPartBytes)
+                {
+                    break;
+                }
+                bytes += size;
                 var element = ReadElement(i, items[i]);
                 var problem = problems.For(i);
                 elements.Add(problem is null

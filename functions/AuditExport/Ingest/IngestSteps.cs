@@ -1,5 +1,3 @@
-using AuditExport.Storage;
-
 namespace AuditExport.Ingest;
 
 /// <summary>What both de-duplication strategies do the same way: split and validate, pack, quarantine, keep to the write deadline.</summary>

@@ -78,7 +78,6 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
             .Argument<TInput>("input", "The same fields under this API's earlier argument name")
             .ResolveAsync(async context =>
             {
-                context.CountOperation();
                 if (!context.Holds(ApiRoles.Admin) || GraphQLInputReader.Given(context) is not { } given)
                 {
                     return null;
@@ -103,7 +102,6 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
             .Argument<NonNullGraphType<TInput>>("data")
             .ResolveAsync(async context =>
             {
-                context.CountOperation();
                 if (!context.Holds(ApiRoles.Admin))
                 {
                     return null;
@@ -141,7 +139,6 @@ public sealed class ExportConfigurationMutation : ObjectGraphType
 
     private static async Task<object?> AdminAsync(IResolveFieldContext context, Func<ExportConfigurationService, Guid, Task<ExportConfiguration?>> action)
     {
-        context.CountOperation();
         if (!context.Holds(ApiRoles.Admin) || context.Id() is not { } id)
         {
             return null;

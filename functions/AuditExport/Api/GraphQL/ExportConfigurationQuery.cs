@@ -18,7 +18,6 @@ public sealed class ExportConfigurationQuery : ObjectGraphType
                 "so a trust policy fixed after creation shows SUCCESS here, as Immuta's verification step expects.")
             .ResolveAsync(async context =>
             {
-                context.CountOperation();
                 var service = context.Service<ExportConfigurationService>();
                 return await service.RecheckFailedAsync(await service.ListAsync(context.CancellationToken), context.CancellationToken);
             });
@@ -26,7 +25,6 @@ public sealed class ExportConfigurationQuery : ObjectGraphType
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async context =>
             {
-                context.CountOperation();
                 if (context.Id() is not { } id)
                 {
                     return null;
@@ -43,7 +41,6 @@ public sealed class ExportConfigurationQuery : ObjectGraphType
             .Argument<NonNullGraphType<IdGraphType>>("exportConfigurationId")
             .ResolveAsync(async context =>
             {
-                context.CountOperation();
                 var text = context.GetArgument<string>("exportConfigurationId");
                 if (!Guid.TryParseExact(text, "D", out var id))
                 {
@@ -57,7 +54,6 @@ public sealed class ExportConfigurationQuery : ObjectGraphType
             .Argument<NonNullGraphType<StringGraphType>>("exportJobId", "The export job ID: {configuration id}:{job id}, as getAllExportJobs answers it")
             .ResolveAsync(async context =>
             {
-                context.CountOperation();
                 var job = await ExportJobIds.FindAsync(context, context.GetArgument<string>("exportJobId"));
                 return job is null ? Array.Empty<Export.ExportJob>() : new[] { job };
             });

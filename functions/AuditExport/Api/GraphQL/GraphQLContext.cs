@@ -16,24 +16,11 @@ internal static class GraphQLContext
     public static Caller Caller(this IResolveFieldContext context) =>
         context.UserContext.TryGetValue(CallerKey, out var caller) && caller is Caller known ? known : Api.Security.Caller.FunctionKey;
 
-    /// <summary>Operations (root fields) one request may run: aliases would otherwise turn one 64 KiB request into thousands of table scans.</summary>
+    /// <summary>
+    /// Operations (root fields, introspection's included) one request may run: aliases would otherwise turn one 64 KiB
+    /// request into thousands of table scans. Counted before execution by <see cref="DocumentGuard"/>.
+    /// </summary>
     public const int MaxOperationsPerRequest = 10;
-    private const string OperationsKey = "operations";
-
-    /// <summary>Counts this operation against the request's limit; past it, the operation fails (null, with the error).</summary>
-    public static void CountOperation(this IResolveFieldContext context)
-    {
-        lock (context.UserContext)
-        {
-            var count = (context.UserContext.TryGetValue(OperationsKey, out var seen) && seen is int n ? n : 0) + 1;
-            context.UserContext[OperationsKey] = count;
-            if (count > MaxOperationsPerRequest)
-            {
-                // Thrown, not recorded: a field that cannot be null (getAllExportConfigurations) must fail as GraphQL fails fields.
-                throw new ExecutionError($"A request may run at most {MaxOperationsPerRequest} operations; send the rest in another request.") { Code = "TOO_MANY_OPERATIONS" };
-            }
-        }
-    }
 
     public static ChangedBy ChangedBy(this IResolveFieldContext context)
     {
