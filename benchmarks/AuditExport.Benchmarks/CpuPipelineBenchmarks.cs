@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;

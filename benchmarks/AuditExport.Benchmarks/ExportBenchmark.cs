@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -91,7 +92,7 @@ public static class ExportBenchmark
         var tables = new TableServiceClient(emulators.StorageConnectionString).GetTableClient(table);
         var stopwatch = Stopwatch.StartNew();
         long bytes = 0;
-        for (var shard = 0; shard < new IngestOptions().IngestShardCount; shard++)
+        for (var shard = 0; shard < new AuditTableOptions().ShardCount; shard++)
         {
             foreach (var partitionKey in new[] { DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow }.Select(m => AuditEventKeys.PartitionKey(m, shard)).Distinct())
             {

@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using System.Diagnostics;
 using System.Text;
 using AuditExport.Ingest;

@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using System.IO.Compression;
 using System.Net.Http.Json;
 using System.Text;

@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using System.Text;
 using AuditExport.Ingest;
 using Azure.Data.Tables;

@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using AuditExport.Configurations;
 using Microsoft.Extensions.Logging;
 

@@ -5,8 +5,8 @@ namespace AuditExport.Export;
 /// <summary>Export settings (app settings of the same names; defaults work locally and in Azure).</summary>
 public sealed class ExportOptions
 {
-    public string ExportJobsTable { get; init; } = "ExportJobs";
-    public string ExportStateTable { get; init; } = "ExportState";
+    public string ExportJobsTable { get; set; } = "ExportJobs";
+    public string ExportStateTable { get; set; } = "ExportState";
 
     /// <summary>
     /// A window ends this long before now, so that every ingest transaction with an earlier ingestion time
@@ -14,24 +14,24 @@ public sealed class ExportOptions
     /// <see cref="Ingest.IngestService.MaxWriteDelay"/> has passed, so the lag must exceed that plus one
     /// transaction's own retries.
     /// </summary>
-    public TimeSpan SafetyLag { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan SafetyLag { get; set; } = TimeSpan.FromMinutes(10);
 
-    public int Parallelism { get; init; } = 4;
-    public long MaxRecordsPerFile { get; init; } = 1_000_000;
-    public long MaxBytesPerFile { get; init; } = 256L * 1024 * 1024;
+    public int Parallelism { get; set; } = 4;
+    public long MaxRecordsPerFile { get; set; } = 1_000_000;
+    public long MaxBytesPerFile { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
     /// A job covers at most this many records (except when one second of ingestion alone holds more: a job
     /// covers at least one second, because object names carry the window end to the second). A backlog is
     /// exported as a sequence of such jobs, each committed with its own watermark advance.
     /// </summary>
-    public long MaxRecordsPerJob { get; init; } = 10_000_000;
+    public long MaxRecordsPerJob { get; set; } = 10_000_000;
 
     /// <summary>
     /// How long one invocation keeps starting jobs: a job starts only while the time used plus the longest job so
     /// far fits. By default three quarters of the host's functionTimeout (45 minutes when it is unbounded).
     /// </summary>
-    public TimeSpan TimeBudget { get; init; } = TimeSpan.FromMinutes(7.5);
+    public TimeSpan TimeBudget { get; set; } = TimeSpan.FromMinutes(7.5);
 
     /// <summary>
     /// Export-now answers over HTTP, and Azure's front end drops an HTTP request after 230 seconds whatever the
@@ -43,43 +43,46 @@ public sealed class ExportOptions
     public TimeSpan ExportNowBudget => TimeBudget < HttpTimeBudget ? TimeBudget : HttpTimeBudget;
 
     /// <summary>A job holds its configuration's lease this long, renewed while it works.</summary>
-    public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Attempts per upload on transient failures (capped exponential backoff with jitter between).</summary>
-    public int MaxAttempts { get; init; } = 5;
-    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
-    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+    public int MaxAttempts { get; set; } = 5;
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(90);
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
 
-    public static ExportOptions FromConfiguration(IConfiguration configuration)
+    public static void Read(IConfiguration configuration, ExportOptions options)
     {
-        var d = new ExportOptions();
-        var options = new ExportOptions
-        {
-            ExportJobsTable = configuration["ExportJobsTable"] ?? d.ExportJobsTable,
-            ExportStateTable = configuration["ExportStateTable"] ?? d.ExportStateTable,
-            SafetyLag = TimeSpan.FromSeconds(configuration.GetValue("ExportSafetyLagSeconds", (int)d.SafetyLag.TotalSeconds)),
-            Parallelism = configuration.GetValue("ExportParallelism", d.Parallelism),
-            MaxRecordsPerFile = configuration.GetValue("ExportMaxRecordsPerFile", d.MaxRecordsPerFile),
-            MaxBytesPerFile = configuration.GetValue("ExportMaxBytesPerFile", d.MaxBytesPerFile),
-            Lease = TimeSpan.FromSeconds(configuration.GetValue("ExportLeaseSeconds", (int)d.Lease.TotalSeconds)),
-            MaxAttempts = configuration.GetValue("ExportMaxAttempts", d.MaxAttempts),
-            RetryBaseDelay = TimeSpan.FromMilliseconds(configuration.GetValue("ExportRetryBaseDelayMilliseconds", (int)d.RetryBaseDelay.TotalMilliseconds)),
-            Retention = TimeSpan.FromDays(configuration.GetValue("RetentionDays", (int)d.Retention.TotalDays)),
-            MaxRecordsPerJob = configuration.GetValue("ExportMaxRecordsPerJob", d.MaxRecordsPerJob),
-            TimeBudget = TimeBudgetFrom(configuration),
-        };
-        Require(options.SafetyLag >= TimeSpan.Zero, "ExportSafetyLagSeconds must not be negative");
-        Require(options.Parallelism is >= 1 and <= 64, "ExportParallelism must be 1 to 64");
-        Require(options.MaxRecordsPerFile >= 1, "ExportMaxRecordsPerFile must be at least 1");
-        Require(options.MaxBytesPerFile >= 1024 * 1024, "ExportMaxBytesPerFile must be at least 1 MiB");
-        Require(options.Lease >= TimeSpan.FromSeconds(5), "ExportLeaseSeconds must be at least 5");
-        Require(options.MaxAttempts is >= 1 and <= 20, "ExportMaxAttempts must be 1 to 20");
-        Require(options.Retention >= TimeSpan.FromDays(1), "RetentionDays must be at least 1");
-        Require(options.MaxRecordsPerJob >= 1, "ExportMaxRecordsPerJob must be at least 1");
-        Require(options.TimeBudget > TimeSpan.Zero, "ExportTimeBudgetSeconds must be at least 1");
-        return options;
+        options.ExportJobsTable = configuration["ExportJobsTable"] ?? options.ExportJobsTable;
+        options.ExportStateTable = configuration["ExportStateTable"] ?? options.ExportStateTable;
+        options.SafetyLag = TimeSpan.FromSeconds(configuration.GetValue("ExportSafetyLagSeconds", (int)options.SafetyLag.TotalSeconds));
+        options.Parallelism = configuration.GetValue("ExportParallelism", options.Parallelism);
+        options.MaxRecordsPerFile = configuration.GetValue("ExportMaxRecordsPerFile", options.MaxRecordsPerFile);
+        options.MaxBytesPerFile = configuration.GetValue("ExportMaxBytesPerFile", options.MaxBytesPerFile);
+        options.Lease = TimeSpan.FromSeconds(configuration.GetValue("ExportLeaseSeconds", (int)options.Lease.TotalSeconds));
+        options.MaxAttempts = configuration.GetValue("ExportMaxAttempts", options.MaxAttempts);
+        options.RetryBaseDelay = TimeSpan.FromMilliseconds(configuration.GetValue("ExportRetryBaseDelayMilliseconds", (int)options.RetryBaseDelay.TotalMilliseconds));
+        options.Retention = TimeSpan.FromDays(configuration.GetValue("RetentionDays", (int)options.Retention.TotalDays));
+        options.MaxRecordsPerJob = configuration.GetValue("ExportMaxRecordsPerJob", options.MaxRecordsPerJob);
+        options.TimeBudget = TimeBudgetFrom(configuration);
+    }
+
+    public static IEnumerable<string> Problems(ExportOptions options)
+    {
+        (bool Holds, string Message)[] rules =
+        [
+            (options.SafetyLag >= TimeSpan.Zero, "ExportSafetyLagSeconds must not be negative"),
+            (options.Parallelism is >= 1 and <= 64, "ExportParallelism must be 1 to 64"),
+            (options.MaxRecordsPerFile >= 1, "ExportMaxRecordsPerFile must be at least 1"),
+            (options.MaxBytesPerFile >= 1024 * 1024, "ExportMaxBytesPerFile must be at least 1 MiB"),
+            (options.Lease >= TimeSpan.FromSeconds(5), "ExportLeaseSeconds must be at least 5"),
+            (options.MaxAttempts is >= 1 and <= 20, "ExportMaxAttempts must be 1 to 20"),
+            (options.Retention >= TimeSpan.FromDays(1), "RetentionDays must be at least 1"),
+            (options.MaxRecordsPerJob >= 1, "ExportMaxRecordsPerJob must be at least 1"),
+            (options.TimeBudget > TimeSpan.Zero, "ExportTimeBudgetSeconds must be at least 1"),
+        ];
+        return rules.Where(r => !r.Holds).Select(r => r.Message + ".");
     }
 
     /// <summary>ExportTimeBudgetSeconds when set, else three quarters of the host's functionTimeout.</summary>
@@ -91,13 +94,5 @@ public sealed class ExportOptions
         }
         var timeout = FunctionTimeout.Resolve(configuration, FunctionTimeout.SearchFolders(configuration)) ?? TimeSpan.FromHours(1);
         return timeout * 0.75;
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException(message + ".");
-        }
     }
 }

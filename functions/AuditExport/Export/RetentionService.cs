@@ -1,5 +1,5 @@
 using AuditExport.Configurations;
-using AuditExport.Ingest;
+using AuditExport.AuditStore;
 using AuditExport.Storage;
 using Azure;
 using Azure.Data.Tables;
@@ -14,10 +14,9 @@ public sealed record RetentionSummary(IReadOnlyList<string> PurgedMonths, IReadO
 /// it (watermark at or after the month's end). Past twice the retention it is deleted anyway, logged as an error.
 /// </summary>
 public sealed class RetentionService(
-    TableServiceClient tables,
+    AuditTable auditTable,
     ExportConfigurationService configurations,
     ExportStores stores,
-    IngestOptions ingest,
     ExportOptions options,
     TimeProvider clock,
     ILogger<RetentionService> logger)
@@ -26,7 +25,7 @@ public sealed class RetentionService(
     public const int MonthsToScan = 36;
     private static readonly string[] KeysOnly = ["PartitionKey", "RowKey"];
 
-    private readonly TableClient _events = tables.GetTableClient(ingest.AuditEventsTable);
+    private readonly TableClient _events = auditTable.Client;
 
     public async Task<RetentionSummary> PurgeAsync(CancellationToken cancellationToken)
     {
@@ -82,7 +81,7 @@ public sealed class RetentionService(
 
     private async Task<bool> HasRowsAsync(DateTimeOffset month, CancellationToken cancellationToken)
     {
-        for (var shard = 0; shard < ingest.IngestShardCount; shard++)
+        for (var shard = 0; shard < auditTable.ShardCount; shard++)
         {
             if ((await FirstRowsAsync(AuditEventKeys.PartitionKey(month, shard), 1, cancellationToken)).Count > 0)
             {
@@ -95,7 +94,7 @@ public sealed class RetentionService(
     private async Task<long> DeleteMonthAsync(DateTimeOffset month, CancellationToken cancellationToken)
     {
         long rows = 0;
-        for (var shard = 0; shard < ingest.IngestShardCount; shard++)
+        for (var shard = 0; shard < auditTable.ShardCount; shard++)
         {
             var partitionKey = AuditEventKeys.PartitionKey(month, shard);
             while (true)

@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using AuditExport.Configurations;
 using AuditExport.Destinations;
 using AuditExport.Export;
@@ -44,6 +45,9 @@ public static class HandlerApp
         builder.Logging.AddConsole(o => o.FormatterName = OneLineConsoleFormatter.Name)
             .AddConsoleFormatter<OneLineConsoleFormatter, OneLineConsoleFormatterOptions>();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The host logs a failed start with the first invalid options class only; Program writes every problem in one line.
+        // (The category logs nothing else here: the handler runs no hosted services.)
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
         AddServices(builder.Services, builder.Configuration);
         ApiAuthorization.AddServices(builder.Services, ApiAuthorization.RequiresEntraId(builder.Configuration));
@@ -79,7 +83,9 @@ public static class HandlerApp
         services.AddSingleton<StorageClientOptions>();
         services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateTableServiceClient(sp.GetRequiredService<StorageClientOptions>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateBlobServiceClient(sp.GetRequiredService<StorageClientOptions>()));
-        services.AddSingleton(IngestOptions.FromConfiguration(configuration));
+        SettingsOptions.Add<AuditTableOptions>(services, configuration, AuditTableOptions.Read, AuditTableOptions.Problems);
+        services.AddSingleton<AuditTable>();
+        SettingsOptions.Add<IngestOptions>(services, configuration, IngestOptions.Read, IngestOptions.Problems);
         services.AddSingleton<IngestStorageInitializer>();
         services.AddSingleton<QuarantineStore>();
         services.AddSingleton<IngestService>();
@@ -97,14 +103,13 @@ public static class HandlerApp
         services.AddSingleton<ConfigurationRequestReader>();
         services.AddSingleton(SecretProtector.FromSetting(configuration[SecretProtector.SettingName])); // read now: a malformed key setting stops the start; an unresolved Key Vault reference is refused per request (SecretKeysGate)
         services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<TableServiceClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
-        var timeouts = DestinationTimeouts.FromConfiguration(configuration);
-        services.AddSingleton(timeouts);
-        services.AddSingleton(new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting], timeouts.Request));
+        SettingsOptions.Add<DestinationTimeouts>(services, configuration, DestinationTimeouts.Read, DestinationTimeouts.Problems);
+        services.AddSingleton(sp => new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting], sp.GetRequiredService<DestinationTimeouts>().Request));
         services.AddSingleton<DestinationGuard>();
         services.AddSingleton<ConnectionTester>();
         services.AddSingleton<ExportConfigurationService>();
 
-        services.AddSingleton(ExportOptions.FromConfiguration(configuration));
+        SettingsOptions.Add<ExportOptions>(services, configuration, ExportOptions.Read, ExportOptions.Problems);
         services.AddSingleton<ExportStores>();
         services.AddSingleton<SegmentReader>();
         services.AddSingleton<ExportDestinationFactory>();

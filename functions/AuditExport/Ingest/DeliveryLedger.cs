@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using Azure;
 using Azure.Data.Tables;
 

@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using AuditExport.Storage;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -26,7 +27,7 @@ internal sealed class IdMarkedIngest(TableClient events, IngestSteps steps, ILog
         await steps.Quarantine.StoreAsync(rejected.Select(r => IngestSteps.Quarantined(r, batch.PartitionId, batch)).ToList(), ingestedAt, cancellationToken);
         tally.Quarantine(rejected);
 
-        foreach (var group in unique.GroupBy(e => AuditEventKeys.Shard(e.Id, steps.Options.IngestShardCount)))
+        foreach (var group in unique.GroupBy(e => AuditEventKeys.Shard(e.Id, steps.ShardCount)))
         {
             var partitionKey = AuditEventKeys.PartitionKey(ingestedAt, group.Key);
             var previousPartitionKey = AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, group.Key);

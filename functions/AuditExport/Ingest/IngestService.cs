@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AuditExport.AuditStore;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,7 @@ namespace AuditExport.Ingest;
 /// Bad input is quarantined before anything is recorded. Any storage failure throws: the host retries.
 /// </summary>
 public sealed class IngestService(
-    TableServiceClient tableService,
+    AuditTable auditTable,
     QuarantineStore quarantine,
     IngestStorageInitializer initializer,
     IngestOptions options,
@@ -31,8 +32,8 @@ public sealed class IngestService(
 
     public IngestOptions Options => options;
 
-    private readonly IngestSteps _steps = new(quarantine, options, clock);
-    private readonly TableClient _events = tableService.GetTableClient(options.AuditEventsTable);
+    private readonly IngestSteps _steps = new(quarantine, options, auditTable.ShardCount, clock);
+    private readonly TableClient _events = auditTable.Client;
 
     public async Task<IngestSummary> IngestAsync(EventHubBatch batch, CancellationToken cancellationToken)
     {

@@ -1,7 +1,7 @@
 namespace AuditExport.Ingest;
 
 /// <summary>What both de-duplication strategies do the same way: split and validate, pack, quarantine, keep to the write deadline.</summary>
-internal sealed class IngestSteps(QuarantineStore quarantine, IngestOptions options, TimeProvider clock)
+internal sealed class IngestSteps(QuarantineStore quarantine, IngestOptions options, int shardCount, TimeProvider clock)
 {
     /// <summary>
     /// No transaction starts later than this after the batch's ingestion time; past it the batch fails and the
@@ -14,6 +14,9 @@ internal sealed class IngestSteps(QuarantineStore quarantine, IngestOptions opti
 
     public QuarantineStore Quarantine => quarantine;
     public IngestOptions Options => options;
+
+    /// <summary>The audit table's shards per month.</summary>
+    public int ShardCount => shardCount;
 
     public void EnsureNotLate(DateTimeOffset ingestedAt)
     {

@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using System.Globalization;
 using System.Text;
 using AuditExport.Storage;

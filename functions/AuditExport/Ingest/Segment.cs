@@ -1,3 +1,5 @@
+using AuditExport.AuditStore;
+
 namespace AuditExport.Ingest;
 
 /// <summary>
@@ -10,8 +12,10 @@ public sealed record Segment(
     byte[] Compressed,
     long RawBytes,
     DateTimeOffset MinTimestamp,
-    DateTimeOffset MaxTimestamp)
+    DateTimeOffset MaxTimestamp) : ISegmentContent
 {
+    public int Count => Events.Count;
+
     public int FirstElement => Events[0].ElementIndex;
     public int LastElement => Events[^1].ElementIndex;
 }

@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using AuditExport.Storage;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ internal sealed class SequencedIngest(TableClient events, IngestSteps steps, ILo
     public async Task IngestAsync(EventHubBatch batch, DateTimeOffset ingestedAt, IngestTally tally, CancellationToken cancellationToken)
     {
         var partitionId = batch.PartitionId!;
-        var shard = AuditEventKeys.Shard(partitionId, steps.Options.IngestShardCount);
+        var shard = AuditEventKeys.Shard(partitionId, steps.ShardCount);
         var partitionKey = AuditEventKeys.PartitionKey(ingestedAt, shard);
         var source = AuditEventKeys.SafeKey(partitionId);
 

@@ -68,6 +68,20 @@ public sealed class PackageTests(EmulatorsFixture emulators)
                 process.Kill(entireProcessTree: true);
                 await process.WaitForExitAsync();
             }
+
+            // Bad settings stop the start: exit 1, every problem in one line of standard error.
+            info.Environment["ExportParallelism"] = "0";
+            info.Environment["IngestShardCount"] = "100";
+            using var refused = Process.Start(info)!;
+            var refusal = refused.StandardError.ReadToEndAsync();
+            var standardOutput = refused.StandardOutput.ReadToEndAsync();
+            Assert.True(refused.WaitForExit(30_000), "the handler kept running with bad settings");
+            Assert.Equal(1, refused.ExitCode);
+            var line = Assert.Single((await refusal).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("The audit export handler cannot start: ", line);
+            Assert.Contains("IngestShardCount must be 1 to 99; it is 100.", line);
+            Assert.Contains("ExportParallelism must be 1 to 64.", line);
+            Assert.Equal("", await standardOutput);
         }
         finally
         {

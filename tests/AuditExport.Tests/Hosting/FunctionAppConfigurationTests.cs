@@ -179,7 +179,7 @@ public sealed partial class FunctionAppConfigurationTests
         Assert.Equal("dev", protector.CurrentKeyId);
         Assert.Equal("true", values.GetProperty("AllowCustomEndpoints").GetString());
         AuditExport.Storage.StorageConnection.FromConnectionString(values.GetProperty("AuditStorage").GetString()!);
-        var export = AuditExport.Export.ExportOptions.FromConfiguration(Configuration(values.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString())));
+        var export = Export(values.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()));
         Assert.Equal(TimeSpan.FromSeconds(450), export.TimeBudget); // empty: three quarters of host.json's 10 minutes
     }
 
@@ -187,7 +187,7 @@ public sealed partial class FunctionAppConfigurationTests
     public void The_export_time_budget_follows_the_host_function_timeout_as_the_host_resolves_it()
     {
         Assert.Equal(TimeSpan.FromMinutes(10), FunctionTimeout.Resolve(Configuration([]), [RepositoryLayout.Root]));
-        Assert.Equal(TimeSpan.FromMinutes(7.5), AuditExport.Export.ExportOptions.FromConfiguration(Configuration([])).TimeBudget); // found above the test's bin folder
+        Assert.Equal(TimeSpan.FromMinutes(7.5), Export([]).TimeBudget); // found above the test's bin folder
 
         var app = Directory.CreateTempSubdirectory("app-");
         try
@@ -204,9 +204,18 @@ public sealed partial class FunctionAppConfigurationTests
         {
             app.Delete(recursive: true);
         }
-        Assert.Equal(TimeSpan.FromMinutes(45), AuditExport.Export.ExportOptions.FromConfiguration(Configuration(new() { ["AzureFunctionsJobHost:functionTimeout"] = "-1" })).TimeBudget);
-        Assert.Equal(TimeSpan.FromSeconds(90), AuditExport.Export.ExportOptions.FromConfiguration(Configuration(new() { ["ExportTimeBudgetSeconds"] = "90" })).TimeBudget);
-        Assert.Throws<InvalidOperationException>(() => AuditExport.Export.ExportOptions.FromConfiguration(Configuration(new() { ["ExportMaxRecordsPerJob"] = "0" })));
+        Assert.Equal(TimeSpan.FromMinutes(45), Export(new() { ["AzureFunctionsJobHost:functionTimeout"] = "-1" }).TimeBudget);
+        Assert.Equal(TimeSpan.FromSeconds(90), Export(new() { ["ExportTimeBudgetSeconds"] = "90" }).TimeBudget);
+        var refused = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => Export(new() { ["ExportMaxRecordsPerJob"] = "0", ["ExportParallelism"] = "65" }));
+        Assert.Equal("ExportParallelism must be 1 to 64.; ExportMaxRecordsPerJob must be at least 1.", refused.Message); // every problem, in one line
+    }
+
+    /// <summary>The export options as the handler registers them: read from settings, validated when first resolved.</summary>
+    private static ExportOptions Export(Dictionary<string, string?> values)
+    {
+        var services = new ServiceCollection();
+        SettingsOptions.Add<ExportOptions>(services, Configuration(values), ExportOptions.Read, ExportOptions.Problems);
+        return services.BuildServiceProvider().GetRequiredService<ExportOptions>();
     }
 
     private static IConfiguration Configuration(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();

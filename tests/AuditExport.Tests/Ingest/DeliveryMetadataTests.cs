@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AuditExport.Ingest;

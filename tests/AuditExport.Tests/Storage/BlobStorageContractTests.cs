@@ -63,7 +63,7 @@ public sealed class BlobStorageContractTests(EmulatorsFixture azurite)
     {
         await _container.CreateIfNotExistsAsync();
         var endpoint = azurite.BlobService().Uri;
-        var options = new DestinationTimeouts(TimeSpan.FromSeconds(10)).BlobOptions();
+        var options = new DestinationTimeouts { Request = TimeSpan.FromSeconds(10) }.BlobOptions();
         var writable = AdlsExportDestination.FileSystemClient(endpoint, _container.Name, "?" + LocalHost.AzuriteSas.ForContainer(_container.Name, "cw", DateTimeOffset.UtcNow.AddHours(1)), options);
         await writable.GetBlockBlobClient("probe.json").UploadAsync(new MemoryStream([1, 2]));
         Assert.Equal(new byte[] { 1, 2 }, await azurite.ReadBlobAsync(_container.Name, "probe.json"));

@@ -1,3 +1,4 @@
+using AuditExport.AuditStore;
 using AuditExport.Ingest;
 using AuditExport.Storage;
 using AuditExport.Tests.Infrastructure;

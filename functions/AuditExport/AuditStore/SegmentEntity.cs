@@ -1,8 +1,18 @@
 using Azure.Data.Tables;
 
-namespace AuditExport.Ingest;
+namespace AuditExport.AuditStore;
 
-/// <summary>How a <see cref="Segment"/> is laid out as a Table entity, and read back.</summary>
+/// <summary>What a segment row stores: events as one gzip member of JSON Lines, and their count, size and time span.</summary>
+public interface ISegmentContent
+{
+    int Count { get; }
+    byte[] Compressed { get; }
+    long RawBytes { get; }
+    DateTimeOffset MinTimestamp { get; }
+    DateTimeOffset MaxTimestamp { get; }
+}
+
+/// <summary>How a segment is laid out as a Table entity, and read back.</summary>
 public static class SegmentEntity
 {
     public const string Format = "jsonl.gz";
@@ -16,13 +26,13 @@ public static class SegmentEntity
     /// </summary>
     public const int ChunkBytes = 30 * 1024;
 
-    public static TableEntity Create(string partitionKey, string rowKey, Segment segment, DateTimeOffset ingestedAt,
+    public static TableEntity Create(string partitionKey, string rowKey, ISegmentContent segment, DateTimeOffset ingestedAt,
         string source, long? firstSequence, long? lastSequence)
     {
         var entity = new TableEntity(partitionKey, rowKey)
         {
             ["Format"] = Format,
-            ["Count"] = segment.Events.Count,
+            ["Count"] = segment.Count,
             ["RawBytes"] = segment.RawBytes,
             ["CompressedBytes"] = segment.Compressed.Length,
             ["IngestedAt"] = ingestedAt,

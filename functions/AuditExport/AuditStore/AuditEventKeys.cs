@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace AuditExport.Ingest;
+namespace AuditExport.AuditStore;
 
 /// <summary>
 /// Keys of the AuditEvents table. PartitionKey = ingestion month and shard ("2026-11_03"). Segment RowKeys

@@ -1,8 +1,7 @@
-using AuditExport.Ingest;
 using System.Globalization;
 using Azure.Data.Tables;
 
-namespace AuditExport.Export;
+namespace AuditExport.AuditStore;
 
 /// <summary>One stored segment as an export reads it: its gzip payload (a complete gzip member) and count.</summary>
 public sealed record StoredSegment(string PartitionKey, string RowKey, int Count, byte[] Payload);
@@ -12,9 +11,9 @@ public sealed record StoredSegment(string PartitionKey, string RowKey, int Count
 /// shard of every month the window touches, in a fixed order (month, shard, RowKey), so a redo of the same
 /// window reads the same segments in the same order. Pages are small: memory stays bounded whatever the window.
 /// </summary>
-public sealed class SegmentReader(TableServiceClient tables, IngestOptions ingest, IngestStorageInitializer storage)
+public sealed class SegmentReader(AuditTable table)
 {
-    private readonly TableClient _events = tables.GetTableClient(ingest.AuditEventsTable);
+    private readonly TableClient _events = table.Client;
 
     public const int PageSize = 8; // segments are up to ~1 MiB each
 
@@ -26,7 +25,7 @@ public sealed class SegmentReader(TableServiceClient tables, IngestOptions inges
             yield break;
         }
         // Before the first event is ingested the table does not exist yet: that window is empty, not a failure.
-        await storage.EnsureAsync(cancellationToken);
+        await table.EnsureExistsAsync(cancellationToken);
         foreach (var month in Months(start, end))
         {
             foreach (var filter in ShardFilters(month, start, end))
@@ -44,7 +43,7 @@ public sealed class SegmentReader(TableServiceClient tables, IngestOptions inges
     {
         var from = AuditEventKeys.TimePrefix(start.AddTicks(1));
         var to = AuditEventKeys.TimePrefix(end.AddTicks(1));
-        for (var shard = 0; shard < ingest.IngestShardCount; shard++)
+        for (var shard = 0; shard < table.ShardCount; shard++)
         {
             var partitionKey = AuditEventKeys.PartitionKey(month, shard);
             yield return TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {from} and RowKey lt {to}");
@@ -64,7 +63,7 @@ public sealed class SegmentReader(TableServiceClient tables, IngestOptions inges
         {
             return end;
         }
-        await storage.EnsureAsync(cancellationToken);
+        await table.EnsureExistsAsync(cancellationToken);
         long counted = 0;
         string? lastIncluded = null; // time prefixes sort as the times they spell: parsed only at the cut
         foreach (var month in Months(start, end))
