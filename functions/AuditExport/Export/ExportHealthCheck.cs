@@ -23,7 +23,9 @@ public sealed class ExportHealthCheck(ExportConfigurationService configurations,
             var state = await stores.GetStateAsync(configuration.Id, cancellationToken);
             judged.Add((configuration, ExportHealth.Judge(configuration, state, options.SafetyLag, clock.GetUtcNow()))); // as the API judges it
         }
-        metrics.HealthChecked(judged);
+        metrics.HealthChecked(
+            judged.Select(j => new AuditExportMetrics.ConfigurationHealth(j.Item1.Id, j.Item1.Enabled, j.Item2.State.ToString(), j.Item2.LastSuccessAt ?? j.Item1.CreatedAt)).ToList(),
+            Enum.GetNames<HealthState>());
         var attention = new List<string>();
         foreach (var (configuration, health) in judged.Where(j => j.Item2.State is HealthState.LATE or HealthState.FAILING))
         {

@@ -54,7 +54,7 @@ public static class IngestAuditEventsFunction
                 total = total is null ? summary : total.Add(summary);
                 firstEnqueued = Earliest(firstEnqueued, part.Elements.Min(e => e.EnqueuedTimeUtc));
             }
-            metrics.Ingested(total!, firstEnqueued);
+            metrics.Ingested(total!.Accepted, total.Duplicates, total.QuarantinedByReason, firstEnqueued);
             logs.Add(total!.ToString());
             logger.LogInformation("{Summary}", total.ToString());
             if (total.Quarantined > 0)

@@ -1,14 +1,12 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using AuditExport.Configurations;
-using AuditExport.Export;
-using AuditExport.Ingest;
 
 namespace AuditExport.Observability;
 
 /// <summary>
 /// The handler's metrics (meter "AuditExport") and spans (activity source "AuditExport"). Names follow
-/// OpenTelemetry's conventions; the README's Operations section lists them with their dimensions.
+/// OpenTelemetry's conventions; the README's Operations section lists them with their dimensions. It takes plain
+/// values, so ingest and export depend on it and it on neither.
 /// </summary>
 public sealed class AuditExportMetrics : IDisposable
 {
@@ -27,7 +25,11 @@ public sealed class AuditExportMetrics : IDisposable
     private readonly Counter<long> _exportJobs;
     private volatile HealthSnapshot? _health;
 
-    private sealed record HealthSnapshot(DateTimeOffset TakenAt, IReadOnlyList<(ExportConfiguration Configuration, ExportHealth Health)> Configurations);
+    /// <summary>One configuration as the last health check judged it.</summary>
+    /// <param name="SuccessClockStart">Its last successful export, or its creation if none yet.</param>
+    public sealed record ConfigurationHealth(Guid Id, bool Enabled, string State, DateTimeOffset SuccessClockStart);
+
+    private sealed record HealthSnapshot(DateTimeOffset TakenAt, IReadOnlyList<ConfigurationHealth> Configurations, IReadOnlyList<string> States);
 
     public AuditExportMetrics(IMeterFactory meters, TimeProvider clock)
     {
@@ -46,11 +48,11 @@ public sealed class AuditExportMetrics : IDisposable
             "Configurations per health state (HEALTHY, LATE, FAILING, DISABLED, NEVER_RUN), as of the last health check");
     }
 
-    public void Ingested(IngestSummary summary, DateTimeOffset? oldestEnqueued)
+    public void Ingested(int accepted, int duplicates, IReadOnlyDictionary<string, int> quarantinedByReason, DateTimeOffset? oldestEnqueued)
     {
-        _events.Add(summary.Accepted, new KeyValuePair<string, object?>("outcome", "accepted"));
-        _events.Add(summary.Duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
-        foreach (var (reason, count) in summary.QuarantinedByReason)
+        _events.Add(accepted, new KeyValuePair<string, object?>("outcome", "accepted"));
+        _events.Add(duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
+        foreach (var (reason, count) in quarantinedByReason)
         {
             _events.Add(count, new("outcome", "quarantined"), new("reason", reason));
         }
@@ -60,30 +62,34 @@ public sealed class AuditExportMetrics : IDisposable
         }
     }
 
-    public void JobEnded(ExportConfiguration configuration, ExportJob job, long bytes)
+    /// <param name="outcome">SUCCEEDED or FAILED; records and bytes count only for SUCCEEDED.</param>
+    public void JobEnded(Guid configurationId, string destinationType, string outcome, long records, long bytes)
     {
-        var id = new KeyValuePair<string, object?>("configuration.id", configuration.Id.ToString());
-        var type = new KeyValuePair<string, object?>("destination.type", configuration.Destination.Type.ToString());
-        _exportJobs.Add(1, id, type, new("outcome", job.Status.ToString().ToUpperInvariant()));
-        if (job.Status == ExportJobStatus.Succeeded)
+        var id = new KeyValuePair<string, object?>("configuration.id", configurationId.ToString());
+        var type = new KeyValuePair<string, object?>("destination.type", destinationType);
+        _exportJobs.Add(1, id, type, new("outcome", outcome));
+        if (outcome == SucceededOutcome)
         {
-            _exportRecords.Add(job.Records, id, type);
+            _exportRecords.Add(records, id, type);
             _exportBytes.Add(bytes, id, type);
         }
     }
 
-    public void HealthChecked(IReadOnlyList<(ExportConfiguration Configuration, ExportHealth Health)> configurations) =>
-        _health = new HealthSnapshot(_clock.GetUtcNow(), configurations);
+    public const string SucceededOutcome = "SUCCEEDED";
+
+    /// <param name="states">Every state a configuration can be in, so a state no configuration is in reports 0.</param>
+    public void HealthChecked(IReadOnlyList<ConfigurationHealth> configurations, IReadOnlyList<string> states) =>
+        _health = new HealthSnapshot(_clock.GetUtcNow(), configurations, states);
 
     private IEnumerable<Measurement<double>> ObserveSecondsSinceSuccess()
     {
         var now = _clock.GetUtcNow();
-        foreach (var (configuration, health) in Current()?.Configurations ?? [])
+        foreach (var configuration in Current()?.Configurations ?? [])
         {
             if (configuration.Enabled)
             {
-                var since = health.LastSuccessAt ?? configuration.CreatedAt;
-                yield return new(Math.Max(0, (now - since).TotalSeconds), new KeyValuePair<string, object?>("configuration.id", configuration.Id.ToString()));
+                yield return new(Math.Max(0, (now - configuration.SuccessClockStart).TotalSeconds),
+                    new KeyValuePair<string, object?>("configuration.id", configuration.Id.ToString()));
             }
         }
     }
@@ -94,9 +100,9 @@ public sealed class AuditExportMetrics : IDisposable
         {
             yield break;
         }
-        foreach (var state in Enum.GetValues<HealthState>())
+        foreach (var state in snapshot.States)
         {
-            yield return new(snapshot.Configurations.Count(c => c.Health.State == state), new KeyValuePair<string, object?>("health.state", state.ToString()));
+            yield return new(snapshot.Configurations.Count(c => c.State == state), new KeyValuePair<string, object?>("health.state", state));
         }
     }
 
