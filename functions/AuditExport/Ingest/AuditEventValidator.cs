@@ -24,18 +24,18 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
 
     public int MaxEventBytes => maxEventBytes;
 
-    /// <summary>Null when valid; otherwise the reason, specific enough for an operator to act on.</summary>
-    public string? Validate(ReadOnlySpan<byte> raw, out string id, out DateTimeOffset timestamp)
+    /// <summary>Null when valid; otherwise the reason, specific enough for an operator to act on, and its kind.</summary>
+    public Rejection? Validate(ReadOnlySpan<byte> raw, out string id, out DateTimeOffset timestamp)
     {
         id = "";
         timestamp = default;
         if (raw.Length > maxEventBytes)
         {
-            return $"event is {raw.Length} bytes; the limit (MaxEventBytes) is {maxEventBytes}";
+            return new(RejectionKind.TooLarge, $"event is {raw.Length} bytes; the limit (MaxEventBytes) is {maxEventBytes}");
         }
         if (!Utf8.IsValid(raw))
         {
-            return "event is not valid UTF-8";
+            return new(RejectionKind.Encoding, "event is not valid UTF-8");
         }
 
         string? idValue = null;
@@ -48,7 +48,7 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                return $"event is a JSON {Describe(reader.TokenType)}, not an object";
+                return new(RejectionKind.InvalidJson, $"event is a JSON {Describe(reader.TokenType)}, not an object");
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -60,7 +60,7 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
                 {
                     if (month is not null)
                     {
-                        return "event has more than one 'month' property";
+                        return new(RejectionKind.InvalidTimestamp, "event has more than one 'month' property");
                     }
                     month = TimestampToken.Read(ref reader);
                     continue;
@@ -69,12 +69,12 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
                 {
                     if (idSpelling is not null)
                     {
-                        return idSpelling == spelling ? "event has more than one 'id' property" : "event has both 'id' and 'ID'";
+                        return new(RejectionKind.InvalidId, idSpelling == spelling ? "event has more than one 'id' property" : "event has both 'id' and 'ID'");
                     }
                     idSpelling = spelling;
                     if (reader.TokenType != JsonTokenType.String)
                     {
-                        return $"'id' is a JSON {Describe(reader.TokenType)}, not a string";
+                        return new(RejectionKind.InvalidId, $"'id' is a JSON {Describe(reader.TokenType)}, not a string");
                     }
                     idValue = reader.GetString();
                 }
@@ -82,7 +82,7 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
                 {
                     if (timestampValues[field] is not null)
                     {
-                        return $"event has more than one '{TimestampFields[field]}' property";
+                        return new(RejectionKind.InvalidTimestamp, $"event has more than one '{TimestampFields[field]}' property");
                     }
                     timestampValues[field] = TimestampToken.Read(ref reader);
                     continue;
@@ -96,39 +96,39 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
         }
         catch (JsonException e)
         {
-            return DescribeJsonError(e);
+            return new(RejectionKind.InvalidJson, DescribeJsonError(e));
         }
         catch (InvalidOperationException e)
         {
-            return "event text cannot be decoded: " + e.Message;
+            return new(RejectionKind.Encoding, "event text cannot be decoded: " + e.Message);
         }
 
         if (idSpelling is null)
         {
-            return "event has no 'id'";
+            return new(RejectionKind.InvalidId, "event has no 'id'");
         }
         if (string.IsNullOrWhiteSpace(idValue))
         {
-            return "'id' is empty";
+            return new(RejectionKind.InvalidId, "'id' is empty");
         }
         if (idValue.Length > MaxIdLength)
         {
-            return $"'id' is {idValue.Length} characters; the limit is {MaxIdLength}";
+            return new(RejectionKind.InvalidId, $"'id' is {idValue.Length} characters; the limit is {MaxIdLength}");
         }
         if (idValue.Any(char.IsControl))
         {
-            return "'id' contains control characters";
+            return new(RejectionKind.InvalidId, "'id' contains control characters");
         }
 
         var first = Array.FindIndex(timestampValues, t => t is not null);
         if (first < 0)
         {
-            return "event has no timestamp (eventTimestamp, receivedTimestamp or dateTime)";
+            return new(RejectionKind.InvalidTimestamp, "event has no timestamp (eventTimestamp, receivedTimestamp or dateTime)");
         }
         var reason = ReadTimestamp(TimestampFields[first], timestampValues[first]!.Value, out timestamp);
         if (reason is not null)
         {
-            return reason;
+            return new(RejectionKind.InvalidTimestamp, reason);
         }
         if (month is { } legacyMonth)
         {
@@ -141,7 +141,7 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
             reason = CheckMonth(legacyMonth, dateTime, against);
             if (reason is not null)
             {
-                return reason;
+                return new(RejectionKind.InvalidTimestamp, reason);
             }
         }
         id = idValue;

@@ -35,7 +35,7 @@ public sealed class ElementSplitter(AuditEventValidator validator)
         var reasons = string.Join("; ", byKind.Take(5).Select(g => $"{g.Count()} {g.Key} (first, item {g.First().ItemIndex}: {g.First().Reason})"));
         var reason = $"{items.Count} of {items.Count + acceptedItems} items in this message cannot be stored" +
             (acceptedItems > 0 ? $" ({acceptedItems} were stored as events)" : "") + $"; the message is kept whole: {reasons}";
-        return new RejectedInput(element.Body, reason, element.Index, 0) { Kind = byKind[0].Key, Items = items.Count };
+        return new RejectedInput(element.Body, new(byKind[0].Key, reason), element.Index, 0) { Items = items.Count };
     }
 
     private void SplitItems(DeliveredElement element, List<AuditEvent> accepted, List<RejectedInput> rejected)
@@ -49,25 +49,25 @@ public sealed class ElementSplitter(AuditEventValidator validator)
         }
         if (body.Span.StartsWith(Utf8Bom))
         {
-            rejected.Add(new RejectedInput(body, "event starts with a UTF-8 byte order mark", element.Index, 0));
+            rejected.Add(new RejectedInput(body, new(RejectionKind.Encoding, "event starts with a UTF-8 byte order mark"), element.Index, 0));
             return;
         }
         if (body.Length >= 2 && (body.Span[0] == 0 || body.Span[1] == 0 || body.Span.StartsWith((byte[])[0xFF, 0xFE]) || body.Span.StartsWith((byte[])[0xFE, 0xFF])))
         {
-            rejected.Add(new RejectedInput(body, "event is not UTF-8 (looks like UTF-16)", element.Index, 0));
+            rejected.Add(new RejectedInput(body, new(RejectionKind.Encoding, "event is not UTF-8 (looks like UTF-16)"), element.Index, 0));
             return;
         }
 
         var trimmed = Trim(body);
         if (trimmed.Length == 0)
         {
-            rejected.Add(new RejectedInput(body, "event is empty", element.Index, 0));
+            rejected.Add(new RejectedInput(body, new(RejectionKind.InvalidJson, "event is empty"), element.Index, 0));
             return;
         }
         if (trimmed.Length > validator.MaxEventBytes)
         {
             // A message larger than any event may be is not parsed at all (this also bounds a transaction).
-            rejected.Add(new RejectedInput(trimmed, $"message is {trimmed.Length} bytes; the limit (MaxEventBytes) is {validator.MaxEventBytes}", element.Index, 0));
+            rejected.Add(new RejectedInput(trimmed, new(RejectionKind.TooLarge, $"message is {trimmed.Length} bytes; the limit (MaxEventBytes) is {validator.MaxEventBytes}"), element.Index, 0));
             return;
         }
 
@@ -81,7 +81,7 @@ public sealed class ElementSplitter(AuditEventValidator validator)
                 accepted.Add(new AuditEvent(trimmed, id, timestamp, element.Index, item));
                 return;
             }
-            if (!reason.StartsWith("invalid JSON", StringComparison.Ordinal) || trimmed.Span.IndexOf((byte)'\n') < 0)
+            if (!reason.Text.StartsWith("invalid JSON", StringComparison.Ordinal) || trimmed.Span.IndexOf((byte)'\n') < 0)
             {
                 rejected.Add(new RejectedInput(trimmed, reason, element.Index, item));
                 return;
@@ -123,7 +123,7 @@ public sealed class ElementSplitter(AuditEventValidator validator)
             var itemBytes = value[range];
             if (itemBytes.Span[0] != (byte)'{')
             {
-                rejected.Add(new RejectedInput(itemBytes, $"array item {itemIndexOfArray} is not a JSON object", elementIndex, item++));
+                rejected.Add(new RejectedInput(itemBytes, new(RejectionKind.InvalidJson, $"array item {itemIndexOfArray} is not a JSON object"), elementIndex, item++));
             }
             else
             {
@@ -133,7 +133,7 @@ public sealed class ElementSplitter(AuditEventValidator validator)
         }
         if (itemIndexOfArray == 0)
         {
-            rejected.Add(new RejectedInput(value, "event is an empty JSON array", elementIndex, item++));
+            rejected.Add(new RejectedInput(value, new(RejectionKind.InvalidJson, "event is an empty JSON array"), elementIndex, item++));
         }
     }
 

@@ -20,4 +20,4 @@ public sealed record DeliveredElement(
     long? SequenceNumber = null,
     string? Offset = null,
     DateTimeOffset? EnqueuedTimeUtc = null,
-    string? ReadError = null);
+    Rejection? ReadError = null);

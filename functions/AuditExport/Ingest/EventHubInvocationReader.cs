@@ -72,7 +72,7 @@ public static class EventHubInvocationReader
                 elements.Add(problem is null
                     ? element with { SequenceNumber = sequences?[i], Offset = offsets?[i], EnqueuedTimeUtc = enqueued?[i] }
                     // Metadata that is present but wrong never reaches the ledger: the element is quarantined with the reason.
-                    : element with { ReadError = element.ReadError ?? $"invalid Event Hubs metadata: {problem}" });
+                    : element with { ReadError = element.ReadError ?? new(RejectionKind.InvalidMetadata, $"invalid Event Hubs metadata: {problem}") });
             }
             yield return new EventHubBatch(partitionId, elements, first);
             first += elements.Count;
@@ -90,7 +90,7 @@ public static class EventHubInvocationReader
         return JsonStringUnescaper.TryUnescape(raw, out var body)
             ? new DeliveredElement(index, body)
             // A string with lone surrogate escapes: keep what the host sent, exactly.
-            : new DeliveredElement(index, raw.ToArray(), ReadError: "the event text is not valid Unicode (lone surrogate)");
+            : new DeliveredElement(index, raw.ToArray(), ReadError: new(RejectionKind.Encoding, "the event text is not valid Unicode (lone surrogate)"));
     }
 
     private static string? ReadPartitionId(JsonElement metadata, MetadataProblems problems)

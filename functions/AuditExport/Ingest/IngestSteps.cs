@@ -43,7 +43,7 @@ internal sealed class IngestSteps(QuarantineStore quarantine, IngestOptions opti
         var tooLarge = new List<AuditEvent>();
         var segments = new SegmentPacker(options.SegmentTargetBytes, maxEventsPerSegment).Pack(events, tooLarge);
         rejected.AddRange(tooLarge.Select(e => new RejectedInput(e.Raw,
-            $"event does not fit a storage segment even compressed (limit {SegmentPacker.MaxCompressedBytes} bytes)", e.ElementIndex, e.ItemIndex)));
+            new(RejectionKind.TooLarge, $"event does not fit a storage segment even compressed (limit {SegmentPacker.MaxCompressedBytes} bytes)"), e.ElementIndex, e.ItemIndex)));
         return segments;
     }
 

@@ -12,7 +12,7 @@ public sealed record IngestSummary(
     IReadOnlyList<string> TablePartitions,
     long ElapsedMilliseconds)
 {
-    /// <summary>Quarantined events by <see cref="QuarantineReasons.Category"/>.</summary>
+    /// <summary>Quarantined events by <see cref="RejectionKind"/>.</summary>
     public IReadOnlyDictionary<string, int> QuarantinedByReason { get; init; } = new Dictionary<string, int>();
 
     /// <summary>This and the next part of the same invocation.</summary>

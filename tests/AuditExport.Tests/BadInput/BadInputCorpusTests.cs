@@ -10,7 +10,8 @@ namespace AuditExport.Tests.BadInput;
 
 /// <summary>
 /// The bad-input corpus (BadInput/corpus, one file per kind, expected reasons in expected-reasons.json):
-/// every kind is quarantined with its specific reason; the handler answers 2xx and its memory stays bounded.
+/// every kind is quarantined with its specific reason and its kind (expected-kinds.json); the handler answers 2xx and its
+/// memory stays bounded.
 /// </summary>
 [Collection(EmulatorsCollection.Name)]
 public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
@@ -22,6 +23,10 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
     private static Dictionary<string, string> Expected() =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(Folder, "expected-reasons.json")))!;
 
+    /// <summary>Each file's rejection kind (the metric's reason dimension), as the code that rejects it names it.</summary>
+    private static Dictionary<string, string> ExpectedKinds() =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(Folder, "expected-kinds.json")))!;
+
     private static byte[] Content(string file) => File.ReadAllBytes(Path.Combine(Folder, "corpus", file));
 
     [Fact]
@@ -31,6 +36,8 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
         Assert.True(expected.Count >= 30, $"{expected.Count} kinds");
         Assert.Equal(expected.Keys.Order(), Directory.GetFiles(Path.Combine(Folder, "corpus")).Select(Path.GetFileName).Order()!);
         Assert.All(expected.Values, reason => Assert.False(string.IsNullOrWhiteSpace(reason)));
+        Assert.Equal(expected.Keys.Order(), ExpectedKinds().Keys.Order());
+        Assert.All(ExpectedKinds().Values, kind => Assert.Contains(kind, RejectionKind.All));
     }
 
     [Theory]
@@ -43,8 +50,9 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
 
         splitter.Split(new DeliveredElement(0, Content(file)), accepted, rejected);
 
-        var reason = Assert.Single(rejected).Reason;
-        Assert.StartsWith(Expected()[file], reason);
+        var rejection = Assert.Single(rejected);
+        Assert.StartsWith(Expected()[file], rejection.Reason);
+        Assert.Equal(ExpectedKinds()[file], rejection.Kind);
         Assert.All(accepted, e => Assert.StartsWith("l", e.Id)); // only the good lines of the JSON Lines file
     }
 
@@ -64,6 +72,8 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
         Assert.Equal(200, result.Status);
         Assert.Equal(files.Count, result.ReturnValue.GetProperty("quarantined").GetInt32());
         Assert.Equal(2, result.ReturnValue.GetProperty("accepted").GetInt32()); // l1 and l3 of the JSON Lines file
+        var byKind = result.ReturnValue.GetProperty("quarantinedByReason").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        Assert.Equal(files.GroupBy(f => ExpectedKinds()[f]).ToDictionary(g => g.Key, g => g.Count()).OrderBy(k => k.Key), byKind.OrderBy(k => k.Key));
         var rows = await emulators.RowsAsync(quarantine);
         foreach (var row in rows)
         {

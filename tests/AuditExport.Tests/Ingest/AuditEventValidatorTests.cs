@@ -10,7 +10,7 @@ public sealed class AuditEventValidatorTests
     private readonly AuditEventValidator _validator = new(1024 * 1024, Clock);
 
     private string? Validate(string json, out DateTimeOffset timestamp) =>
-        _validator.Validate(Encoding.UTF8.GetBytes(json), out _, out timestamp);
+        _validator.Validate(Encoding.UTF8.GetBytes(json), out _, out timestamp)?.Text;
 
     [Theory]
     [InlineData("\"eventTimestamp\":\"2026-11-20T08:00:41.000Z\"", "2026-11-20T08:00:41.0000000+00:00")]
@@ -57,9 +57,9 @@ public sealed class AuditEventValidatorTests
     [InlineData("""{"id":"a","dateTime":1617997828777,"DateTime":1617997828777}""", "event has more than one 'dateTime' property")]
     public void Quarantines_a_legacy_record_whose_month_contradicts_its_date(string json, string expected)
     {
-        var reason = Validate(json, out _);
-        Assert.Equal(expected, reason);
-        Assert.Equal(expected.Contains("'ID'") ? QuarantineReasons.InvalidId : QuarantineReasons.InvalidTimestamp, QuarantineReasons.Category(reason!));
+        var rejection = _validator.Validate(Encoding.UTF8.GetBytes(json), out _, out _);
+        Assert.Equal(expected, rejection?.Text);
+        Assert.Equal(expected.Contains("'ID'") ? RejectionKind.InvalidId : RejectionKind.InvalidTimestamp, rejection!.Kind);
     }
 
     [Fact]
@@ -104,12 +104,12 @@ public sealed class AuditEventValidatorTests
         Assert.Equal("JSON nesting is deeper than 64 levels", Validate(deep, out _));
 
         var small = new AuditEventValidator(100, Clock);
-        Assert.Equal("event is 101 bytes; the limit (MaxEventBytes) is 100",
+        Assert.Equal(new Rejection(RejectionKind.TooLarge, "event is 101 bytes; the limit (MaxEventBytes) is 100"),
             small.Validate(new byte[101], out _, out _));
 
         var invalidUtf8 = Encoding.UTF8.GetBytes("""{"id":"a","eventTimestamp":"2026-11-20T08:00:00Z","x":"?"}""");
         invalidUtf8[^3] = 0xC3; // a lead byte without its continuation
-        Assert.Equal("event is not valid UTF-8", _validator.Validate(invalidUtf8, out _, out _));
+        Assert.Equal(new Rejection(RejectionKind.Encoding, "event is not valid UTF-8"), _validator.Validate(invalidUtf8, out _, out _));
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class HostileProducerTests(EmulatorsFixture azurite, ITestOutputHe
         Assert.Equal(200, result.Status);
         Assert.Equal(2, Count(result, "accepted"));
         Assert.Equal(14_000, Count(result, "quarantined"));
-        Assert.Equal(14_000, result.ReturnValue.GetProperty("quarantinedByReason").GetProperty(QuarantineReasons.InvalidId).GetInt32());
+        Assert.Equal(14_000, result.ReturnValue.GetProperty("quarantinedByReason").GetProperty(RejectionKind.InvalidId).GetInt32());
         Assert.Equal([Samples.Event("valid-in-junk"), Samples.Event("next")], await StoredLinesAsync(events));
 
         var row = Assert.Single(await azurite.RowsAsync(quarantine));
