@@ -48,6 +48,8 @@ public static class HandlerApp
         // The host logs a failed start with the first invalid options class only; Program writes every problem in one line.
         // (The category logs nothing else here: the handler runs no hosted services.)
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        // A failed check is answered on /api/health, which probes call every few seconds: logging each (with its stack) is noise.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
 
         AddServices(builder.Services, builder.Configuration);
         ApiAuthorization.AddServices(builder.Services, ApiAuthorization.RequiresEntraId(builder.Configuration));
@@ -67,11 +69,7 @@ public static class HandlerApp
         Api.Rest.SecretKeysApi.Map(app);
         Api.GraphQL.GraphQLEndpoint.Map(app);
         ExportTimerFunctions.Map(app);
-        app.MapGet("/api/health", async (HealthProbe probe, CancellationToken ct) =>
-        {
-            var report = await probe.CheckAsync(ct);
-            return Results.Json(report, ApiJson.Options, statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).AllowAnonymous().Produces<HealthProbe.HealthReport>().Produces<HealthProbe.HealthReport>(StatusCodes.Status503ServiceUnavailable).WithName("Health").WithSummary("Whether storage is reachable and the secret keys work; 503 names what failed");
+        HealthEndpoint.Map(app);
         app.MapPost($"/{IngestAuditEventsFunction.Name}", IngestAuditEventsFunction.InvokeAsync).ExcludeFromDescription(); // the host's, not the API's
         return app;
     }
@@ -119,7 +117,8 @@ public static class HandlerApp
         services.AddSingleton<ScheduledExport>();
         services.AddSingleton<RetentionService>();
         services.AddSingleton<ConfigurationResponder>();
-        services.AddSingleton<HealthProbe>();
+        HandlerHealthChecks.Add(services);
+        services.AddSingleton<HealthEndpoint>();
         services.AddSingleton<ExportHealthCheck>();
     }
 }
