@@ -44,7 +44,7 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
     [MemberData(nameof(Files))]
     public void Raw_bytes_of_each_kind_are_rejected_with_their_specific_reason(string file)
     {
-        var splitter = new ElementSplitter(new AuditEventValidator(1024 * 1024, new AdjustableClock(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero))));
+        var splitter = new ElementSplitter(new AuditEventValidator(1024 * 1024, new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero))));
         var accepted = new List<AuditEvent>();
         var rejected = new List<RejectedInput>();
 
@@ -60,7 +60,7 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
     public async Task Through_the_handler_every_kind_is_quarantined_with_its_reason_and_exact_bytes_and_nothing_crashes()
     {
         var settings = TestHandler.IsolatedSettings(emulators, out var events, out var quarantine);
-        await using var handler = await TestHandler.StartAsync(settings, new AdjustableClock(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero)));
+        await using var handler = await TestHandler.StartAsync(settings, new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero)));
         var expected = Expected();
         // The host hands a handler string bodies decoded as UTF-8 (function.json dataType "string"), so invalid
         // UTF-8 never reaches the handler intact; it is covered at the byte level above.

@@ -101,7 +101,7 @@ public sealed class ApiFailureTests(EmulatorsFixture emulators)
             AdlsBody(container, AzuriteSas.ForContainer(container, "cw", ExportBench.Start.AddMinutes(-1))).ToJsonString());
         var (created, _, configuration) = await SendAsync(bench.Http, HttpMethod.Post, "/api/export-configurations/adls-sas-token",
             AdlsBody(container, AzuriteSas.ForContainer(container, "cw", ExportBench.Start.AddHours(1))).ToJsonString());
-        bench.Clock.Now = ExportBench.Start.AddHours(3);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(3));
         var (_, _, tested) = await SendAsync(bench.Http, HttpMethod.Post, $"/api/export-configurations/{configuration.GetProperty("id").GetString()}/test-connection");
 
         Assert.Equal(HttpStatusCode.BadRequest, refused);

@@ -25,19 +25,19 @@ public sealed class ConfigurationChangeAuditTests(EmulatorsFixture emulators)
         };
         var created = await (await bench.Http.PostAsJsonAsync("/api/export-configurations/s3-access-key", body)).Content.ReadFromJsonAsync<JsonElement>();
         var id = created.GetProperty("id").GetString();
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         body["path"] = "audit/v2";
         body["secretAccessKey"] = secret + "-rotated";
         Assert.Equal(HttpStatusCode.OK, (await bench.Http.PutAsJsonAsync($"/api/export-configurations/{id}", body)).StatusCode);
-        bench.Clock.Now = ExportBench.Start.AddMinutes(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(2));
         await bench.Http.PostAsync($"/api/export-configurations/{id}/disable", null);
-        bench.Clock.Now = ExportBench.Start.AddMinutes(2).AddSeconds(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(2).AddSeconds(1));
         await bench.Http.PostAsync($"/api/export-configurations/{id}/enable", null);
-        bench.Clock.Now = ExportBench.Start.AddMinutes(2).AddSeconds(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(2).AddSeconds(2));
         await bench.Http.PostAsync($"/api/export-configurations/{id}/test-connection", null);
-        bench.Clock.Now = ExportBench.Start.AddMinutes(2).AddSeconds(3);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(2).AddSeconds(3));
         await bench.ExportNowAsync(id!);
-        bench.Clock.Now = ExportBench.Start.AddMinutes(3);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(3));
         Assert.Equal(HttpStatusCode.NoContent, (await bench.Http.DeleteAsync($"/api/export-configurations/{id}")).StatusCode);
 
         using var response = await bench.Http.GetAsync($"/api/configuration-changes?configurationId={id}");

@@ -219,7 +219,7 @@ public sealed class SecretTargetTests(EmulatorsFixture emulators)
             settings = before.Settings;
         }
         await using var after = await ExportBench.RestartWithAsync(emulators, settings, "AllowCustomEndpoints", "false");
-        after.Clock.Now = ExportBench.Start.AddHours(2);
+        after.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         var tested = await after.Http.PostAsync($"/api/export-configurations/{id}/test-connection", null);
         var status = (await tested.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("connectionStatus").GetString();
@@ -242,7 +242,7 @@ public sealed class SecretTargetTests(EmulatorsFixture emulators)
         var (id, _) = await bench.CreateS3ConfigurationAsync();
         hooks.Delete = () => bench.Http.DeleteAsync($"/api/export-configurations/{id}");
         await bench.IngestAsync([Samples.Event("deleted-mid-export")]);
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         var (status, job) = await bench.ExportNowAsync(id);
 

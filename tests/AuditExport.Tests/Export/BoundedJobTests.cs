@@ -15,10 +15,10 @@ public sealed class BoundedJobTests(EmulatorsFixture emulators)
         var events = Samples.Numbered("bound", 300);
         foreach (var (batch, i) in events.Chunk(30).Select((b, i) => (b, i)))
         {
-            bench.Clock.Now = ExportBench.Start.AddSeconds(10 + i); // one batch of 30 per second, over two shards' partitions
+            bench.Clock.SetUtcNow(ExportBench.Start.AddSeconds(10 + i)); // one batch of 30 per second, over two shards' partitions
             await bench.IngestAsync(batch, partition: (i % 2).ToString());
         }
-        bench.Clock.Now = ExportBench.Start.AddMinutes(5);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(5));
 
         var response = await bench.Http.PostAsync($"/api/export-configurations/{id}/export", null);
 
@@ -34,7 +34,7 @@ public sealed class BoundedJobTests(EmulatorsFixture emulators)
         {
             Assert.Equal(jobs[i - 1].GetProperty("windowEnd").GetDateTimeOffset(), jobs[i].GetProperty("windowStart").GetDateTimeOffset());
         }
-        Assert.Equal(bench.Clock.Now.AddSeconds(-60), jobs[^1].GetProperty("windowEnd").GetDateTimeOffset());
+        Assert.Equal(bench.Clock.GetUtcNow().AddSeconds(-60), jobs[^1].GetProperty("windowEnd").GetDateTimeOffset());
         Assert.Equal(events.Order(), (await bench.ExportedLinesAsync(id, bench.S3Reader(bucket))).Order());
         Assert.Equal(jobs.Count, jobs.SelectMany(j => j.GetProperty("objectNames").EnumerateArray().Select(n => n.GetString())).Distinct().Count());
     }
@@ -45,12 +45,12 @@ public sealed class BoundedJobTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators, s => s["ExportMaxRecordsPerJob"] = "10");
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
         var crowded = Samples.Numbered("crowded", 40);
-        bench.Clock.Now = ExportBench.Start.AddSeconds(30);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddSeconds(30));
         await bench.IngestAsync(crowded.Take(20).ToList(), "0");
         await bench.IngestAsync(crowded.Skip(20).ToList(), "1");
-        bench.Clock.Now = ExportBench.Start.AddSeconds(31);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddSeconds(31));
         await bench.IngestAsync(Samples.Numbered("after", 5));
-        bench.Clock.Now = ExportBench.Start.AddMinutes(5);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(5));
 
         var (status, _) = await bench.ExportNowAsync(id);
 
@@ -70,17 +70,17 @@ public sealed class BoundedJobTests(EmulatorsFixture emulators)
         var events = Samples.Numbered("month", 40, timestamp: "\"2026-10-31T23:50:00Z\"");
         foreach (var (batch, i) in events.Chunk(10).Select((b, i) => (b, i)))
         {
-            bench.Clock.Now = lastMinute.AddSeconds(58 + i); // 23:59:58 and :59 in October's partitions, 00:00:00 and :01 in November's
+            bench.Clock.SetUtcNow(lastMinute.AddSeconds(58 + i)); // 23:59:58 and :59 in October's partitions, 00:00:00 and :01 in November's
             await bench.IngestAsync(batch);
         }
-        bench.Clock.Now = lastMinute.AddMinutes(10);
+        bench.Clock.SetUtcNow(lastMinute.AddMinutes(10));
 
         var (status, _) = await bench.ExportNowAsync(id);
 
         Assert.Equal(200, status);
         var jobs = (await bench.JobsAsync(id)).AsEnumerable().Reverse().ToList();
         Assert.Equal([10, 10, 10, 10], jobs.Select(j => j.GetProperty("records").GetInt64()));
-        Assert.Equal([lastMinute.AddSeconds(58), lastMinute.AddSeconds(59), lastMinute.AddSeconds(60), bench.Clock.Now.AddSeconds(-60)],
+        Assert.Equal([lastMinute.AddSeconds(58), lastMinute.AddSeconds(59), lastMinute.AddSeconds(60), bench.Clock.GetUtcNow().AddSeconds(-60)],
             jobs.Select(j => j.GetProperty("windowEnd").GetDateTimeOffset()));
         Assert.Equal(events.Order(), (await bench.ExportedLinesAsync(id, bench.S3Reader(bucket))).Order());
     }
@@ -99,10 +99,10 @@ public sealed class BoundedJobTests(EmulatorsFixture emulators)
         var events = Samples.Numbered("budget", 200);
         foreach (var (batch, i) in events.Chunk(20).Select((b, i) => (b, i)))
         {
-            bench.Clock.Now = ExportBench.Start.AddSeconds(10 + i);
+            bench.Clock.SetUtcNow(ExportBench.Start.AddSeconds(10 + i));
             await bench.IngestAsync(batch);
         }
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         var tick = await bench.FireTimerAsync();
         Assert.Equal(200, tick.Status);
@@ -130,7 +130,7 @@ public sealed class BoundedJobTests(EmulatorsFixture emulators)
         Assert.Equal(10, jobsRun);
         Assert.Equal(events.Order(), (await bench.ExportedLinesAsync(id, bench.S3Reader(bucket))).Order());
         var configuration = await bench.ConfigurationAsync(id);
-        Assert.Equal(bench.Clock.Now.AddSeconds(-60), configuration.GetProperty("lastExport").GetProperty("watermark").GetDateTimeOffset());
+        Assert.Equal(bench.Clock.GetUtcNow().AddSeconds(-60), configuration.GetProperty("lastExport").GetProperty("watermark").GetDateTimeOffset());
         var nothingLeft = await bench.FireTimerAsync("ExportBacklogs");
         Assert.Equal(0, nothingLeft.ReturnValue.GetProperty("configurations").GetInt32());
     }
@@ -143,12 +143,12 @@ public sealed class BoundedJobTests(EmulatorsFixture emulators)
         var (healthy, _) = await bench.CreateS3ConfigurationAsync();
         await bench.CreateS3ConfigurationAsync(endpoint: broken.Endpoint);
         broken.Rule = (_, method, _) => method == "PUT" ? 403 : null;
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         await bench.IngestAsync(Samples.Numbered("steady", 5));
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
         Assert.Equal(500, (await bench.FireTimerAsync()).Status); // the refusing destination fails its run
 
-        bench.Clock.Now = ExportBench.Start.AddHours(30); // both far behind now, but neither stopped at a time budget
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(30)); // both far behind now, but neither stopped at a time budget
         var run = await bench.FireTimerAsync("ExportBacklogs");
 
         Assert.Equal(200, run.Status);

@@ -18,7 +18,7 @@ public sealed class ExportBench : IAsyncDisposable
     public static readonly DateTimeOffset Start = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
     private long _sequence;
 
-    private ExportBench(EmulatorsFixture emulators, TestHandler handler, AdjustableClock clock, Dictionary<string, string> settings)
+    private ExportBench(EmulatorsFixture emulators, TestHandler handler, FakeTimeProvider clock, Dictionary<string, string> settings)
     {
         Emulators = emulators;
         Handler = handler;
@@ -29,14 +29,14 @@ public sealed class ExportBench : IAsyncDisposable
 
     public EmulatorsFixture Emulators { get; }
     public TestHandler Handler { get; }
-    public AdjustableClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
     public Dictionary<string, string> Settings { get; }
     public HttpClient Http { get; }
 
     public static async Task<ExportBench> StartAsync(EmulatorsFixture emulators, Action<Dictionary<string, string>>? configure = null,
         DateTimeOffset? start = null, AfterJobSucceeded? hooks = null, FaultInjectionPolicy? storage = null)
     {
-        var clock = new AdjustableClock(start ?? Start);
+        var clock = new FakeTimeProvider(start ?? Start);
         var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
         settings["ExportJobsTable"] = EmulatorsFixture.UniqueName("jobs");
         settings["ExportStateTable"] = EmulatorsFixture.UniqueName("state");
@@ -101,7 +101,7 @@ public sealed class ExportBench : IAsyncDisposable
     /// <summary>Delivers events as one Event Hub batch (partition 0, next sequence numbers) at the clock's time.</summary>
     public async Task IngestAsync(IReadOnlyList<string> events, string partition = "0")
     {
-        var result = await Handler.Host.InvokeAsync("IngestAuditEvents", EventHubInvocation.Create(events, partition, _sequence, Clock.Now));
+        var result = await Handler.Host.InvokeAsync("IngestAuditEvents", EventHubInvocation.Create(events, partition, _sequence, Clock.GetUtcNow()));
         _sequence += events.Count;
         if (!result.Succeeded || result.ReturnValue.GetProperty("accepted").GetInt32() != events.Count)
         {
@@ -114,7 +114,7 @@ public sealed class ExportBench : IAsyncDisposable
         var invocation = new JsonObject
         {
             ["Data"] = new JsonObject { ["timer"] = new JsonObject { ["Schedule"] = new JsonObject { ["AdjustForDST"] = true }, ["IsPastDue"] = false } },
-            ["Metadata"] = new JsonObject { ["sys"] = new JsonObject { ["MethodName"] = function, ["UtcNow"] = Clock.Now.ToString("O") } },
+            ["Metadata"] = new JsonObject { ["sys"] = new JsonObject { ["MethodName"] = function, ["UtcNow"] = Clock.GetUtcNow().ToString("O") } },
         };
         return await Handler.Host.InvokeAsync(function, invocation);
     }

@@ -16,9 +16,9 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators);
         var (s3, bucket) = await bench.CreateS3ConfigurationAsync();
         var (adls, container) = await bench.CreateAdlsConfigurationAsync();
-        bench.Clock.Now = ExportBench.Start.AddMinutes(5);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(5));
         await bench.IngestAsync(Samples.FixtureEvents);
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         var fired = await bench.FireTimerAsync();
 
@@ -48,16 +48,16 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
     {
         await using var bench = await ExportBench.StartAsync(emulators, s => s["ExportMaxRecordsPerFile"] = "10");
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         var events = Samples.Numbered("roll", 25);
         foreach (var chunk in events.Chunk(5))
         {
             await bench.IngestAsync(chunk); // five segments of five events
         }
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         await bench.FireTimerAsync();
-        bench.Clock.Now = ExportBench.Start.AddHours(4);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(4));
         await bench.FireTimerAsync();
 
         var jobs = await bench.JobsAsync(id);
@@ -75,19 +75,19 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         var hooks = new CrashOnce();
         await using var bench = await ExportBench.StartAsync(emulators, hooks: hooks);
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         var events = Samples.Numbered("crash", 30);
         await bench.IngestAsync(events);
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         await bench.FireTimerAsync();
         var crashed = Assert.Single(await bench.JobsAsync(id));
         Assert.Equal("FAILED", crashed.GetProperty("status").GetString());
         Assert.Equal("watermark", hooks.Crashed);
 
-        bench.Clock.Now = ExportBench.Start.AddHours(3);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(3));
         await bench.IngestAsync(Samples.Numbered("after", 3));
-        bench.Clock.Now = ExportBench.Start.AddHours(4);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(4));
         await bench.FireTimerAsync(); // redoes the crashed job, then exports the new window in the same run
 
         var jobs = await bench.JobsAsync(id);
@@ -122,10 +122,10 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
     {
         await using var bench = await ExportBench.StartAsync(emulators);
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         var events = Samples.Numbered("double", 40);
         await bench.IngestAsync(events);
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         var results = await Task.WhenAll(bench.FireTimerAsync(), bench.FireTimerAsync(), bench.FireTimerAsync());
 
@@ -142,9 +142,9 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         var gate = new HoldAtWatermark();
         await using var bench = await ExportBench.StartAsync(emulators, hooks: gate);
         var (id, _) = await bench.CreateS3ConfigurationAsync();
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         await bench.IngestAsync(Samples.Numbered("lease", 5));
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         var timer = bench.FireTimerAsync();
         await gate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -174,14 +174,14 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
     {
         await using var bench = await ExportBench.StartAsync(emulators);
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         await bench.IngestAsync(Samples.Numbered("on-time", 3));
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
         await bench.FireTimerAsync();
 
         var late = Samples.Numbered("late", 2, timestamp: "\"2026-11-19T12:00:00Z\"");
         await bench.IngestAsync(late);
-        bench.Clock.Now = ExportBench.Start.AddHours(4);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(4));
         await bench.FireTimerAsync();
 
         var jobs = await bench.JobsAsync(id);
@@ -196,16 +196,16 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         var (early, earlyBucket) = await bench.CreateS3ConfigurationAsync();
         var (disabled, _) = await bench.CreateS3ConfigurationAsync(enabled: false);
         var (daily, _) = await bench.CreateS3ConfigurationAsync(interval: "EVERY_24_HOURS");
-        bench.Clock.Now = ExportBench.Start.AddMinutes(10);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(10));
         var before = Samples.Numbered("before", 4);
         await bench.IngestAsync(before);
-        bench.Clock.Now = ExportBench.Start.AddMinutes(20);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(20));
         var (late, lateBucket) = await bench.CreateS3ConfigurationAsync(); // created after the first events
         var (earliest, earliestBucket) = await bench.CreateS3ConfigurationAsync(startFrom: "EARLIEST_RETAINED");
-        bench.Clock.Now = ExportBench.Start.AddMinutes(30);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(30));
         var after = Samples.Numbered("after", 3);
         await bench.IngestAsync(after);
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         var fired = await bench.FireTimerAsync();
 
@@ -225,13 +225,13 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var proxy = await FaultyProxy.StartAsync(emulators.S3Endpoint);
         await using var bench = await ExportBench.StartAsync(emulators, s => s["ExportMaxRecordsPerFile"] = "5");
         var (id, bucket) = await bench.CreateS3ConfigurationAsync(endpoint: proxy.Endpoint);
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         var events = Samples.Numbered("mid", 20);
         foreach (var chunk in events.Chunk(5))
         {
             await bench.IngestAsync(chunk);
         }
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
         var puts = 0;
         proxy.Rule = (_, method, _) => method == "PUT" && Interlocked.Increment(ref puts) > 2 ? 500 : null; // the third object and later fail
 
@@ -246,7 +246,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         Assert.Equal(ExportBench.Start.AddMinutes(0).ToString("O")[..16], state.GetProperty("watermark").GetDateTimeOffset().ToString("O")[..16]);
 
         proxy.Rule = (_, _, _) => null;
-        bench.Clock.Now = ExportBench.Start.AddHours(4);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(4));
         await bench.FireTimerAsync();
 
         var jobs = await bench.JobsAsync(id);
@@ -264,9 +264,9 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         await using var proxy = await FaultyProxy.StartAsync(emulators.S3Endpoint);
         await using var bench = await ExportBench.StartAsync(emulators, s => s["ExportMaxAttempts"] = "5");
         var (id, _) = await bench.CreateS3ConfigurationAsync(endpoint: proxy.Endpoint);
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         await bench.IngestAsync(Samples.Numbered("denied", 3));
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
         proxy.Rule = (_, method, _) => method == "PUT" ? 403 : null;
 
         await bench.FireTimerAsync();
@@ -279,7 +279,7 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
             configuration.GetProperty("connectionStatus").GetString());
 
         proxy.Rule = (_, _, _) => null;
-        bench.Clock.Now = ExportBench.Start.AddHours(4);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(4));
         await bench.FireTimerAsync();
         Assert.Equal("SUCCESS", (await bench.ConfigurationAsync(id)).GetProperty("connectionStatus").GetString());
     }
@@ -290,13 +290,13 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         var start = new DateTimeOffset(2026, 10, 31, 22, 0, 0, TimeSpan.Zero);
         await using var bench = await ExportBench.StartAsync(emulators, start: start);
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
-        bench.Clock.Now = new DateTimeOffset(2026, 10, 31, 23, 59, 30, TimeSpan.Zero);
+        bench.Clock.SetUtcNow(new DateTimeOffset(2026, 10, 31, 23, 59, 30, TimeSpan.Zero));
         var october = Samples.Numbered("oct", 3, timestamp: "\"2026-10-31T23:59:00Z\"");
         await bench.IngestAsync(october);
-        bench.Clock.Now = new DateTimeOffset(2026, 11, 1, 0, 0, 30, TimeSpan.Zero);
+        bench.Clock.SetUtcNow(new DateTimeOffset(2026, 11, 1, 0, 0, 30, TimeSpan.Zero));
         var november = Samples.Numbered("nov", 2, timestamp: "\"2026-11-01T00:00:10Z\"");
         await bench.IngestAsync(november);
-        bench.Clock.Now = new DateTimeOffset(2026, 11, 1, 0, 10, 0, TimeSpan.Zero);
+        bench.Clock.SetUtcNow(new DateTimeOffset(2026, 11, 1, 0, 10, 0, TimeSpan.Zero));
 
         await bench.FireTimerAsync();
 

@@ -21,14 +21,14 @@ public sealed class OrphanedJobTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators, start: ExportBench.Start.AddTicks(1_234_567), storage: storage); // created at 08:00:00.1234567
         var (id, _) = await bench.CreateS3ConfigurationAsync();
         await bench.IngestAsync([Samples.Event("orphan-check")]);
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         var failed = await bench.FireTimerAsync();
         Volatile.Write(ref armed, false);
         Assert.False(failed.Succeeded, "the run whose state write failed fails");
         Assert.True(storage.Injected > 0);
 
-        bench.Clock.Now = ExportBench.Start.AddHours(4).AddMinutes(1); // past the lease of the failed run
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(4).AddMinutes(1)); // past the lease of the failed run
         var next = await bench.FireTimerAsync();
 
         Assert.True(next.Succeeded, string.Join(" | ", next.Logs));

@@ -21,11 +21,11 @@ public sealed class RetentionTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators, start: June.AddDays(-1));
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
         await bench.CreateS3ConfigurationAsync(enabled: false); // a disabled configuration never holds data back
-        bench.Clock.Now = June;
+        bench.Clock.SetUtcNow(June);
         var events = Enumerable.Range(0, 6).Select(i => Samples.Event($"june-{i}", timestamp: "\"2026-06-10T11:00:00Z\"")).ToList();
         await bench.IngestAsync(events);
 
-        bench.Clock.Now = new DateTimeOffset(2026, 10, 5, 0, 0, 0, TimeSpan.Zero); // June ended more than 90 days ago
+        bench.Clock.SetUtcNow(new DateTimeOffset(2026, 10, 5, 0, 0, 0, TimeSpan.Zero)); // June ended more than 90 days ago
         var kept = await PurgeAsync(bench);
         Assert.Equal(200, kept.Status);
         Assert.Equal(["2026-06"], kept.ReturnValue.GetProperty("keptMonths").EnumerateArray().Select(m => m.GetString()));
@@ -45,15 +45,15 @@ public sealed class RetentionTests(EmulatorsFixture emulators)
     {
         await using var bench = await ExportBench.StartAsync(emulators, start: June.AddDays(-1));
         await bench.CreateS3ConfigurationAsync();
-        bench.Clock.Now = June;
+        bench.Clock.SetUtcNow(June);
         await bench.IngestAsync([Samples.Event("old", timestamp: "\"2026-06-10T11:00:00Z\"")]);
 
-        bench.Clock.Now = new DateTimeOffset(2026, 8, 1, 0, 0, 0, TimeSpan.Zero); // within 90 days of June's end
+        bench.Clock.SetUtcNow(new DateTimeOffset(2026, 8, 1, 0, 0, 0, TimeSpan.Zero)); // within 90 days of June's end
         var within = await PurgeAsync(bench);
         Assert.Empty(within.ReturnValue.GetProperty("purgedMonths").EnumerateArray());
         Assert.Empty(within.ReturnValue.GetProperty("keptMonths").EnumerateArray());
 
-        bench.Clock.Now = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero); // more than 180 days after June's end, never exported
+        bench.Clock.SetUtcNow(new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero)); // more than 180 days after June's end, never exported
         var forced = await PurgeAsync(bench);
 
         Assert.Equal(["2026-06"], forced.ReturnValue.GetProperty("purgedMonths").EnumerateArray().Select(m => m.GetString()));

@@ -67,9 +67,9 @@ public sealed class ImmutaVerbatimTests(EmulatorsFixture emulators)
         Assert.Equal("SUCCESS", (await bench.ConfigurationAsync(id)).GetProperty("connectionStatus").GetString());
 
         // A job, then its tasks by the job id getAllExportJobs answers.
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1); // after the configuration was created: its first window starts there
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1)); // after the configuration was created: its first window starts there
         await bench.IngestAsync([Samples.Event("immuta-task")]);
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
         Assert.Equal(200, (await bench.ExportNowAsync(id)).Status);
         var jobs = Data(await PostAsync(bench.Http, $"{{ getAllExportJobs(exportConfigurationId: \"{id}\") {{ id status }} }}"), "getAllExportJobs");
         var jobId = Assert.Single(jobs.EnumerateArray()).GetProperty("id").GetString()!;

@@ -13,7 +13,7 @@ namespace AuditExport.Tests.ImmutaCompatibility;
 public sealed class ListRecheckTests(EmulatorsFixture emulators) : IAsyncLifetime
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/audit-export-recheck";
-    private readonly AdjustableClock _clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private HandlerWithSts _api = null!;
     private FakeStsServer _sts = null!;
     private HttpClient _http = null!;
@@ -79,9 +79,9 @@ public sealed class ListRecheckTests(EmulatorsFixture emulators) : IAsyncLifetim
         Assert.Equal(calls + 1, _sts.Calls.Count);
 
         _sts.Trust[RoleArn] = id;
-        _clock.Now += TimeSpan.FromSeconds(59);
+        _clock.Advance(TimeSpan.FromSeconds(59));
         Assert.StartsWith("Error testing access", await ListedStatusAsync(id));
-        _clock.Now += TimeSpan.FromSeconds(1);
+        _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal("SUCCESS", await ListedStatusAsync(id));
         Assert.Equal(calls + 2, _sts.Calls.Count);
     }

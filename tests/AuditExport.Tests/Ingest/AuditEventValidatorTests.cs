@@ -6,7 +6,7 @@ namespace AuditExport.Tests.Ingest;
 
 public sealed class AuditEventValidatorTests
 {
-    private static readonly AdjustableClock Clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    private static readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     private readonly AuditEventValidator _validator = new(1024 * 1024, Clock);
 
     private string? Validate(string json, out DateTimeOffset timestamp) =>

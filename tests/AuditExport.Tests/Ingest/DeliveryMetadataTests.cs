@@ -30,7 +30,7 @@ public sealed class DeliveryMetadataTests(EmulatorsFixture azurite)
     private async Task<(TestHandler Handler, string Events, string Quarantine)> StartAsync()
     {
         var settings = TestHandler.IsolatedSettings(azurite, out var events, out var quarantine);
-        return (await TestHandler.StartAsync(settings, new AdjustableClock(Now)), events, quarantine);
+        return (await TestHandler.StartAsync(settings, new FakeTimeProvider(Now)), events, quarantine);
     }
 
     [Theory]

@@ -6,7 +6,7 @@ namespace AuditExport.Tests.Ingest;
 
 public sealed class ElementSplitterTests
 {
-    private readonly ElementSplitter _splitter = new(new AuditEventValidator(1024 * 1024, new AdjustableClock(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero))));
+    private readonly ElementSplitter _splitter = new(new AuditEventValidator(1024 * 1024, new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero))));
 
     private (List<AuditEvent> Accepted, List<RejectedInput> Rejected) Split(string body) => Split(Encoding.UTF8.GetBytes(body));
 

@@ -20,7 +20,7 @@ public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
     {
         var values = TestHandler.IsolatedSettings(azurite, out var events, out var quarantine);
         settings?.Invoke(values);
-        return (await TestHandler.StartAsync(values, clock ?? new AdjustableClock(Now), faults), events, quarantine);
+        return (await TestHandler.StartAsync(values, clock ?? new FakeTimeProvider(Now), faults), events, quarantine);
     }
 
     private async Task<List<string>> StoredLinesAsync(string table) =>
@@ -194,7 +194,7 @@ public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
     [Fact]
     public async Task Batch_spanning_a_month_boundary_is_stored_by_ingestion_month_and_its_redelivery_next_month_is_recognised()
     {
-        var clock = new AdjustableClock(new DateTimeOffset(2026, 10, 31, 23, 59, 59, 900, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 10, 31, 23, 59, 59, 900, TimeSpan.Zero));
         var (handler, events, _) = await StartAsync(clock);
         await using var running = handler;
         var bodies = new[]
@@ -205,7 +205,7 @@ public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
         };
 
         var first = await handler.Host.InvokeAsync("IngestAuditEvents", Batch(bodies, firstSequence: 500));
-        clock.Now = new DateTimeOffset(2026, 11, 1, 0, 0, 2, TimeSpan.Zero);
+        clock.SetUtcNow(new DateTimeOffset(2026, 11, 1, 0, 0, 2, TimeSpan.Zero));
         var redelivered = await handler.Host.InvokeAsync("IngestAuditEvents", Batch(bodies, firstSequence: 500));
         var next = await handler.Host.InvokeAsync("IngestAuditEvents", Batch([Samples.Event("next", timestamp: "\"2026-11-01T00:00:01Z\"")], firstSequence: 503));
 
@@ -220,13 +220,13 @@ public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
     [Fact]
     public async Task Without_sequence_numbers_a_redelivery_across_the_month_boundary_is_recognised_by_id()
     {
-        var clock = new AdjustableClock(new DateTimeOffset(2026, 10, 31, 23, 59, 59, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 10, 31, 23, 59, 59, TimeSpan.Zero));
         var (handler, events, _) = await StartAsync(clock);
         await using var running = handler;
         var bodies = Enumerable.Range(0, 20).Select(i => Samples.Event($"b{i}", timestamp: "\"2026-10-31T23:59:00Z\"")).ToList();
 
         await handler.Host.InvokeAsync("IngestAuditEvents", Batch(bodies, partition: null, firstSequence: null));
-        clock.Now = clock.Now.AddSeconds(5);
+        clock.SetUtcNow(clock.GetUtcNow().AddSeconds(5));
         var redelivered = await handler.Host.InvokeAsync("IngestAuditEvents", Batch(bodies, partition: null, firstSequence: null));
 
         Assert.Equal(20, Count(redelivered, "duplicates"));

@@ -28,13 +28,13 @@ public sealed class ExportHealthTests(EmulatorsFixture emulators)
         Assert.Equal("NEVER_RUN", State(await bench.ConfigurationAsync(id)));
         Assert.Equal("DISABLED", State(await bench.ConfigurationAsync(disabled)));
 
-        bench.Clock.Now = ExportBench.Start.AddMinutes(1);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(1));
         var events = Samples.Numbered("down", 6);
         await bench.IngestAsync(events);
         proxy.Rule = (_, method, _) => method == "PUT" ? 503 : null;
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
         var first = await bench.FireTimerAsync();
-        bench.Clock.Now = ExportBench.Start.AddHours(4);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(4));
         var second = await bench.FireTimerAsync();
 
         // The host counts the invocation as failed; the answer says which configuration and why.
@@ -56,14 +56,14 @@ public sealed class ExportHealthTests(EmulatorsFixture emulators)
         Assert.Empty(never.EnumerateArray());
 
         proxy.Rule = (_, _, _) => null;
-        bench.Clock.Now = ExportBench.Start.AddHours(6);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(6));
         var third = await bench.FireTimerAsync();
 
         Assert.Equal(200, third.Status);
         var healthy = await bench.ConfigurationAsync(id);
         Assert.Equal("HEALTHY", State(healthy));
         Assert.Equal(0, Health(healthy).GetProperty("consecutiveFailures").GetInt32());
-        Assert.Equal(bench.Clock.Now, Health(healthy).GetProperty("lastSuccessAt").GetDateTimeOffset());
+        Assert.Equal(bench.Clock.GetUtcNow(), Health(healthy).GetProperty("lastSuccessAt").GetDateTimeOffset());
         Assert.Equal(60, Health(healthy).GetProperty("lagSeconds").GetInt64()); // the safety lag: exported up to now − 60 s
         Assert.Equal(2 * 3600 + 60 + 30 * 60, Health(healthy).GetProperty("lateAfterSeconds").GetInt64());
 
@@ -84,24 +84,24 @@ public sealed class ExportHealthTests(EmulatorsFixture emulators)
         await using var bench = await ExportBench.StartAsync(emulators);
         var (id, _) = await bench.CreateS3ConfigurationAsync();
         var (never, _) = await bench.CreateS3ConfigurationAsync(interval: "EVERY_4_HOURS");
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
         var fired = await bench.FireTimerAsync(); // no event yet: the events table does not even exist
         Assert.Equal(200, fired.Status);
         Assert.Equal("HEALTHY", State(await bench.ConfigurationAsync(id)));
 
         var lateAfter = TimeSpan.FromHours(2) + TimeSpan.FromSeconds(60) + ExportHealth.LateMargin;
         var watermark = ExportBench.Start.AddHours(2).AddSeconds(-60);
-        bench.Clock.Now = watermark + lateAfter;
+        bench.Clock.SetUtcNow(watermark + lateAfter);
         Assert.Equal("HEALTHY", State(await bench.ConfigurationAsync(id))); // exactly at the limit: not yet
         Assert.Equal("NEVER_RUN", State(await bench.ConfigurationAsync(never))); // 4-hour configuration, created 4 h 31 min ago: not yet due
 
-        bench.Clock.Now = watermark + lateAfter + TimeSpan.FromSeconds(1);
+        bench.Clock.SetUtcNow(watermark + lateAfter + TimeSpan.FromSeconds(1));
         var late = await bench.ConfigurationAsync(id);
         Assert.Equal("LATE", State(late));
         Assert.StartsWith("Nothing exported for 2 h 31 min (watermark 2026-11-22T09:59:00", Health(late).GetProperty("reason").GetString());
         Assert.Equal((long)(lateAfter.TotalSeconds + 1), Health(late).GetProperty("lagSeconds").GetInt64());
 
-        bench.Clock.Now = ExportBench.Start + TimeSpan.FromHours(4) + TimeSpan.FromSeconds(60) + ExportHealth.LateMargin + TimeSpan.FromSeconds(1);
+        bench.Clock.SetUtcNow(ExportBench.Start + TimeSpan.FromHours(4) + TimeSpan.FromSeconds(60) + ExportHealth.LateMargin + TimeSpan.FromSeconds(1));
         var neverRan = await bench.ConfigurationAsync(never);
         Assert.Equal("LATE", State(neverRan));
         Assert.StartsWith("No export has run in the 4 h 31 min since it was created", Health(neverRan).GetProperty("reason").GetString());

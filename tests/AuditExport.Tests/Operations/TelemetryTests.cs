@@ -21,10 +21,10 @@ public sealed class TelemetryTests(EmulatorsFixture emulators)
         var telemetry = bench.Handler.Telemetry;
         var (id, bucket) = await bench.CreateS3ConfigurationAsync();
         var (broken, _) = await bench.CreateS3ConfigurationAsync(endpoint: proxy.Endpoint);
-        bench.Clock.Now = ExportBench.Start.AddMinutes(5);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(5));
         var good = Samples.Numbered("metric", 5);
         var batch = good.Concat(["{\"id\": \"broken", Samples.Event("x", extra: ",\"n\":1").Replace("\"id\":\"x\",", "")]).ToList();
-        var invocation = EventHubInvocation.Create(batch, "0", 100, bench.Clock.Now.AddSeconds(-3)); // enqueued 3 s before it is stored
+        var invocation = EventHubInvocation.Create(batch, "0", 100, bench.Clock.GetUtcNow().AddSeconds(-3)); // enqueued 3 s before it is stored
 
         Assert.True((await bench.Handler.Host.InvokeAsync("IngestAuditEvents", invocation)).Succeeded);
         Assert.True((await bench.Handler.Host.InvokeAsync("IngestAuditEvents", (JsonObject)invocation.DeepClone())).Succeeded); // redelivered
@@ -37,7 +37,7 @@ public sealed class TelemetryTests(EmulatorsFixture emulators)
         Assert.Equal((6.0, 2L), (latency.Value, latency.Count)); // two batches, 3 s each
 
         proxy.Rule = (_, method, _) => method == "PUT" ? 503 : null;
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
         await bench.FireTimerAsync();
 
         var job = Assert.Single(await bench.JobsAsync(id));
@@ -53,7 +53,7 @@ public sealed class TelemetryTests(EmulatorsFixture emulators)
         Assert.Equal(1, telemetry.Value("auditexport.export.jobs", ("configuration.id", broken), ("outcome", "FAILED")));
         Assert.Equal(0, telemetry.Value("auditexport.export.records", ("configuration.id", broken)));
 
-        bench.Clock.Now = ExportBench.Start.AddHours(2).AddMinutes(10);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2).AddMinutes(10));
         var check = await bench.FireTimerAsync("CheckExportHealth");
 
         Assert.Equal(200, check.Status);
@@ -65,7 +65,7 @@ public sealed class TelemetryTests(EmulatorsFixture emulators)
         Assert.Equal(2 * 3600 + 600, telemetry.Value("auditexport.export.seconds_since_success", ("configuration.id", broken))); // never succeeded: since creation
         Assert.Contains(bench.Handler.Logs, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains($"{broken}") && l.Contains("is FAILING: The last run failed"));
 
-        bench.Clock.Now = ExportBench.Start.AddHours(2).AddMinutes(40); // the gauge is live: it reads the clock, not the snapshot's time
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2).AddMinutes(40)); // the gauge is live: it reads the clock, not the snapshot's time
         Assert.Equal(2400, telemetry.Value("auditexport.export.seconds_since_success", ("configuration.id", id)));
     }
 
@@ -74,9 +74,9 @@ public sealed class TelemetryTests(EmulatorsFixture emulators)
     {
         await using var bench = await ExportBench.StartAsync(emulators);
         var (id, _) = await bench.CreateS3ConfigurationAsync();
-        bench.Clock.Now = ExportBench.Start.AddMinutes(5);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(5));
         await bench.IngestAsync(Samples.Numbered("span", 3));
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
 
         await bench.FireTimerAsync();
 
@@ -104,7 +104,7 @@ public sealed class TelemetryTests(EmulatorsFixture emulators)
     {
         var faults = new FaultInjectionPolicy { ShouldFail = (_, message) => FaultInjectionPolicy.IsTransaction(message) };
         var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
-        await using var handler = await TestHandler.StartAsync(settings, new AdjustableClock(new DateTimeOffset(2026, 11, 22, 8, 15, 0, TimeSpan.Zero)), faults);
+        await using var handler = await TestHandler.StartAsync(settings, new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 8, 15, 0, TimeSpan.Zero)), faults);
 
         var result = await handler.Host.InvokeAsync("IngestAuditEvents",
             AuditExport.LocalHost.EventHubInvocation.Create([Samples.Event("scoped")], "0", 0, new DateTimeOffset(2026, 11, 22, 8, 15, 0, TimeSpan.Zero)));

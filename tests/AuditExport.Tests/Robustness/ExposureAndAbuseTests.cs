@@ -125,9 +125,9 @@ public sealed class ExposureAndAbuseTests(EmulatorsFixture emulators)
             ["sasToken"] = AzuriteSas.ForContainer(container, "cw", ExportBench.Start.AddYears(1), signatureOverride: "c2lnbmF0dXJlLXRoYXQtaXMtd3Jvbmctb24tcHVycG9zZQ=="),
             ["endpoint"] = emulators.BlobService().Uri.AbsoluteUri,
         });
-        bench.Clock.Now = ExportBench.Start.AddMinutes(5);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddMinutes(5));
         await bench.IngestAsync(Samples.FixtureEvents);
-        bench.Clock.Now = ExportBench.Start.AddHours(2);
+        bench.Clock.SetUtcNow(ExportBench.Start.AddHours(2));
         var timer = await bench.FireTimerAsync();
         responses.Add(timer.Body.ToString());
         foreach (var id in new[] { s3, adls, broken }.Select(c => c.GetProperty("id").GetString()))

@@ -25,7 +25,7 @@ public sealed class HostileProducerTests(EmulatorsFixture azurite, ITestOutputHe
     {
         var values = TestHandler.IsolatedSettings(azurite, out var events, out var quarantine);
         settings?.Invoke(values);
-        return (await TestHandler.StartAsync(values, new AdjustableClock(Now)), events, quarantine);
+        return (await TestHandler.StartAsync(values, new FakeTimeProvider(Now)), events, quarantine);
     }
 
     private async Task<List<string>> StoredLinesAsync(string table) =>
