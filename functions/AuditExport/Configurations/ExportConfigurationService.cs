@@ -1,5 +1,7 @@
 using AuditExport.Destinations;
+using AuditExport.Storage;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace AuditExport.Configurations;
 
@@ -165,42 +167,44 @@ public sealed class ExportConfigurationService(
     private async Task<(ConfigurationOutcome, ExportConfiguration?)> ChangeAsync(
         Guid id, string? ifMatch, string? action, ChangedBy? by, Func<ExportConfiguration, Task<ExportConfiguration>> change, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        // Without If-Match the caller wants its change on whatever is current: a write lost to another is redone on a fresh
+        // read. With If-Match the caller named the version: losing it is the caller's 412.
+        var pipeline = ifMatch is null ? _redoOnConflict : ResiliencePipeline.Empty;
+        try
         {
-            var current = await store.GetAsync(id, cancellationToken);
-            if (current is null)
+            return await pipeline.ExecuteAsync(async ct =>
             {
-                return (ConfigurationOutcome.NotFound, null);
-            }
-            if (!Matches(ifMatch, current))
-            {
-                return (ConfigurationOutcome.PreconditionFailed, current);
-            }
-            var changed = await change(current) with { UpdatedAt = clock.GetUtcNow() };
-            if (action is not null && by is not null)
-            {
-                changed = changed with { UpdatedBy = by };
-            }
-            var record = action is null || by is null ? null : ConfigurationChange.Of(action, current, changed, by, changed.UpdatedAt);
-            try
-            {
-                var stored = await store.ReplaceAsync(changed, record, cancellationToken);
+                var current = await store.GetAsync(id, ct);
+                if (current is null)
+                {
+                    return (ConfigurationOutcome.NotFound, null);
+                }
+                if (!Matches(ifMatch, current))
+                {
+                    return (ConfigurationOutcome.PreconditionFailed, current);
+                }
+                var changed = await change(current) with { UpdatedAt = clock.GetUtcNow() };
+                if (action is not null && by is not null)
+                {
+                    changed = changed with { UpdatedBy = by };
+                }
+                var record = action is null || by is null ? null : ConfigurationChange.Of(action, current, changed, by, changed.UpdatedAt);
+                var stored = await store.ReplaceAsync(changed, record, ct);
                 if (record is not null)
                 {
                     Audited(record);
                 }
-                return (ConfigurationOutcome.Done, stored);
-            }
-            catch (ExportConfigurationStore.ConflictException) when (ifMatch is null && attempt < MaxAttemptsWithoutIfMatch)
-            {
-                await Task.Delay(Random.Shared.Next(5, 20 * Math.Min(attempt, 10)), cancellationToken); // jitter spreads contending writers
-            }
-            catch (ExportConfigurationStore.ConflictException)
-            {
-                return (ConfigurationOutcome.PreconditionFailed, await store.GetAsync(id, cancellationToken));
-            }
+                return (ConfigurationOutcome.Done, (ExportConfiguration?)stored);
+            }, cancellationToken);
+        }
+        catch (ExportConfigurationStore.ConflictException)
+        {
+            return (ConfigurationOutcome.PreconditionFailed, await store.GetAsync(id, cancellationToken));
         }
     }
+
+    private readonly ResiliencePipeline _redoOnConflict = Retries.OnConcurrentChange(MaxAttemptsWithoutIfMatch,
+        e => e is ExportConfigurationStore.ConflictException, (_, _) => { });
 
     /// <summary>
     /// The rotation step between adding a key and retiring the old one: every stored secret not yet under the current

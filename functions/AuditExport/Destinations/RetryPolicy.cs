@@ -1,13 +1,15 @@
 using System.Net;
 using Amazon.Runtime;
 using Azure;
+using AuditExport.Storage;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace AuditExport.Destinations;
 
 /// <summary>
 /// Retries transient destination failures (5xx, throttling, timeouts, resets) with capped exponential backoff
-/// and full jitter. Access errors (403, AccessDenied, expired SAS or token, missing bucket or container) are
+/// and jitter (<see cref="Retries.Transient"/>). Access errors (403, AccessDenied, expired SAS or token, missing bucket or container) are
 /// not transient: they fail at once, as <see cref="DestinationAccessException"/>, with the service's reason.
 /// </summary>
 /// <param name="serviceText">
@@ -24,30 +26,29 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
         "AuthorizationPermissionMismatch", "ContainerNotFound", "InvalidClientTokenId", "UnrecognizedClientException",
     };
 
+    private static readonly ResiliencePropertyKey<string> What = new("what");
+
+    private readonly ResiliencePipeline _pipeline = Retries.Transient(maxAttempts, baseDelay, maxDelay, e => !IsAccessError(e),
+        (context, attempt, e, delay) => logger.LogWarning("{What} failed (attempt {Attempt} of {Max}): {Reason}; retrying in {Delay} ms",
+            context.Properties.GetValue(What, "a call"), attempt, maxAttempts, Describe(e, serviceText), (int)delay.TotalMilliseconds));
+
     public async Task<T> RunAsync<T>(string what, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(What, what);
+        try
         {
-            try
-            {
-                return await action(cancellationToken);
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (IsAccessError(e))
-                {
-                    throw new DestinationAccessException(Describe(e, serviceText), e);
-                }
-                if (attempt >= maxAttempts)
-                {
-                    throw new DestinationUnavailableException($"{what} failed after {attempt} attempts: {Describe(e, serviceText)}", e);
-                }
-                var cap = Math.Min(maxDelay.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
-                var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * cap);
-                logger.LogWarning("{What} failed (attempt {Attempt} of {Max}): {Reason}; retrying in {Delay} ms",
-                    what, attempt, maxAttempts, Describe(e, serviceText), (int)delay.TotalMilliseconds);
-                await Task.Delay(delay, cancellationToken);
-            }
+            return await _pipeline.ExecuteAsync(async (ctx, act) => await act(ctx.CancellationToken), context, action);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not DestinationAccessException)
+        {
+            throw IsAccessError(e)
+                ? new DestinationAccessException(Describe(e, serviceText), e)
+                : new DestinationUnavailableException($"{what} failed after {maxAttempts} attempts: {Describe(e, serviceText)}", e);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 

@@ -1,6 +1,8 @@
 using AuditExport.AuditStore;
 using AuditExport.Configurations;
+using AuditExport.Storage;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace AuditExport.Export;
 
@@ -13,26 +15,28 @@ public sealed class ExportJobPlanner(ExportStores stores, SegmentReader segments
 {
     public async Task<ExportState?> TakeLeaseAsync(ExportConfiguration configuration, string runner, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; attempt <= 3; attempt++)
+        try
         {
-            var now = clock.GetUtcNow();
-            var state = await stores.GetStateAsync(configuration.Id, cancellationToken)
-                ?? new ExportState(configuration.Id, InitialWatermark(configuration), null, null, null, null, null, null, null, null);
-            if (state.LeaseOwner is not null && state.LeaseUntil > now)
+            return await _redoOnConflict.ExecuteAsync(async ct =>
             {
-                return state;
-            }
-            try
-            {
-                return await stores.SaveStateAsync(state with { LeaseOwner = runner, LeaseUntil = now + options.Lease }, cancellationToken);
-            }
-            catch (ExportStores.ConflictException)
-            {
-                // Someone else wrote the state between our read and write: read again.
-            }
+                var now = clock.GetUtcNow();
+                var state = await stores.GetStateAsync(configuration.Id, ct)
+                    ?? new ExportState(configuration.Id, InitialWatermark(configuration), null, null, null, null, null, null, null, null);
+                if (state.LeaseOwner is not null && state.LeaseUntil > now)
+                {
+                    return state; // held by another runner
+                }
+                return await stores.SaveStateAsync(state with { LeaseOwner = runner, LeaseUntil = now + options.Lease }, ct);
+            }, cancellationToken);
         }
-        return null;
+        catch (ExportStores.ConflictException)
+        {
+            return null; // others kept writing the state between our reads and writes
+        }
     }
+
+    /// <summary>Someone else wrote the state between our read and write: read again.</summary>
+    private readonly ResiliencePipeline _redoOnConflict = Retries.OnConcurrentChange(3, e => e is ExportStores.ConflictException, (_, _) => { });
 
     private DateTimeOffset InitialWatermark(ExportConfiguration configuration) =>
         // Whole seconds, as every window end is: object names carry window ends to the second.

@@ -31,40 +31,34 @@ internal sealed class IdMarkedIngest(TableClient events, IngestSteps steps, ILog
         {
             var partitionKey = AuditEventKeys.PartitionKey(ingestedAt, group.Key);
             var previousPartitionKey = AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, group.Key);
-            for (var attempt = 1; ; attempt++)
+            var conflicts = Retries.OnConcurrentChange(IngestService.MaxConcurrencyAttempts, e => e is TableTransactionFailedException { Status: 409 },
+                (attempt, _) => logger.LogWarning("An event id in {PartitionKey} was stored concurrently; checking again (attempt {Attempt}).", partitionKey, attempt));
+            await conflicts.ExecuteAsync(async ct =>
             {
-                var stored = await FindStoredEventsAsync(group.ToList(), markers, partitionKey, checkPreviousMonth ? previousPartitionKey : null, cancellationToken);
+                var stored = await FindStoredEventsAsync(group.ToList(), markers, partitionKey, checkPreviousMonth ? previousPartitionKey : null, ct);
                 var fresh = group.Where(e => !stored.Contains(e)).ToList();
                 var tooLarge = new List<RejectedInput>();
                 var segments = steps.Pack(fresh, tooLarge, MaxEventsPerSegment);
-                await steps.Quarantine.StoreAsync(tooLarge.Select(r => IngestSteps.Quarantined(r, batch.PartitionId, batch)).ToList(), ingestedAt, cancellationToken);
-                try
+                await steps.Quarantine.StoreAsync(tooLarge.Select(r => IngestSteps.Quarantined(r, batch.PartitionId, batch)).ToList(), ingestedAt, ct);
+                foreach (var segment in segments)
                 {
-                    foreach (var segment in segments)
+                    var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, "id", $"{AuditEventKeys.Hash(segment.Events[0].Raw.Span)[..16]}.{segment.Events.Count:D3}");
+                    var operations = new List<TableTransactionAction>
                     {
-                        var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, "id", $"{AuditEventKeys.Hash(segment.Events[0].Raw.Span)[..16]}.{segment.Events.Count:D3}");
-                        var operations = new List<TableTransactionAction>
-                        {
-                            new(TableTransactionActionType.Add, SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, batch.PartitionId ?? "-", null, null)),
-                        };
-                        operations.AddRange(segment.Events.Select(e => new TableTransactionAction(TableTransactionActionType.Add,
-                            new TableEntity(partitionKey, markers[e]) { ["Segment"] = rowKey })));
-                        steps.EnsureNotLate(ingestedAt);
-                        await events.SubmitTransactionAsync(operations, cancellationToken);
-                        tally.Transactions++;
-                        tally.Segments++;
-                        tally.Accepted += segment.Events.Count;
-                        tally.Partitions.Add(partitionKey);
-                    }
-                    tally.Duplicates += group.Count() - fresh.Count;
-                    tally.Quarantine(tooLarge);
-                    break;
+                        new(TableTransactionActionType.Add, SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, batch.PartitionId ?? "-", null, null)),
+                    };
+                    operations.AddRange(segment.Events.Select(e => new TableTransactionAction(TableTransactionActionType.Add,
+                        new TableEntity(partitionKey, markers[e]) { ["Segment"] = rowKey })));
+                    steps.EnsureNotLate(ingestedAt);
+                    await events.SubmitTransactionAsync(operations, ct);
+                    tally.Transactions++;
+                    tally.Segments++;
+                    tally.Accepted += segment.Events.Count;
+                    tally.Partitions.Add(partitionKey);
                 }
-                catch (TableTransactionFailedException e) when (e.Status == 409 && attempt < IngestService.MaxConcurrencyAttempts)
-                {
-                    logger.LogWarning("An event id in {PartitionKey} was stored concurrently; checking again (attempt {Attempt}).", partitionKey, attempt);
-                }
-            }
+                tally.Duplicates += group.Count() - fresh.Count;
+                tally.Quarantine(tooLarge);
+            }, cancellationToken);
         }
     }
 

@@ -19,9 +19,13 @@ internal sealed class SequencedIngest(TableClient events, IngestSteps steps, ILo
         var partitionKey = AuditEventKeys.PartitionKey(ingestedAt, shard);
         var source = AuditEventKeys.SafeKey(partitionId);
 
-        for (var attempt = 1; ; attempt++)
+        // Another instance stored part of this partition's stream meanwhile: read its ledger again.
+        var conflicts = Retries.OnConcurrentChange(IngestService.MaxConcurrencyAttempts, e => e is TableTransactionFailedException { Status: 409 or 412 },
+            (attempt, e) => logger.LogWarning("Ledger of partition {Partition} changed concurrently ({Code}); retrying (attempt {Attempt}).",
+                partitionId, ((TableTransactionFailedException)e).ErrorCode, attempt));
+        await conflicts.ExecuteAsync(async ct =>
         {
-            var ledger = await ReadLedgerAsync(partitionKey, AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, shard), partitionId, cancellationToken);
+            var ledger = await ReadLedgerAsync(partitionKey, AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, shard), partitionId, ct);
 
             // Elements already stored (earlier delivery) or repeated within this batch are duplicates.
             var seen = new HashSet<long>();
@@ -30,54 +34,45 @@ internal sealed class SequencedIngest(TableClient events, IngestSteps steps, ILo
 
             var (accepted, rejected) = steps.Split(fresh);
             var segments = steps.Pack(accepted, rejected, int.MaxValue);
-            await steps.Quarantine.StoreAsync(rejected.Select(r => IngestSteps.Quarantined(r, partitionId, batch)).ToList(), ingestedAt, cancellationToken);
+            await steps.Quarantine.StoreAsync(rejected.Select(r => IngestSteps.Quarantined(r, partitionId, batch)).ToList(), ingestedAt, ct);
 
             var plan = TransactionPlanner.Plan(segments, reservedOperations: 1, _ => 0);
             var stored = segments.SelectMany(s => s.Events).Select(e => e.ElementIndex).ToHashSet();
             var withoutSegments = fresh.Where(e => !stored.Contains(e.Index)).ToList();
-            try
+            if (plan.Count == 0 && fresh.Count > 0)
             {
-                if (plan.Count == 0 && fresh.Count > 0)
-                {
-                    plan.Add([]); // only the ledger: every fresh message was quarantined
-                }
-                for (var t = 0; t < plan.Count; t++)
-                {
-                    var operations = new List<TableTransactionAction>();
-                    foreach (var segment in plan[t])
-                    {
-                        var first = batch.Element(segment.FirstElement).SequenceNumber;
-                        var last = batch.Element(segment.LastElement).SequenceNumber;
-                        var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, source, $"{first:D19}.{segment.Events[0].ItemIndex:D5}");
-                        operations.Add(new TableTransactionAction(TableTransactionActionType.Add, SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, partitionId, first, last)));
-                        foreach (var element in segment.Events.Select(e => e.ElementIndex).Distinct())
-                        {
-                            ledger.Ranges.Add(batch.Element(element).SequenceNumber!.Value);
-                        }
-                    }
-                    if (t == 0)
-                    {
-                        withoutSegments.ForEach(e => ledger.Ranges.Add(e.SequenceNumber!.Value));
-                    }
-                    operations.Add(ledger.ToOperation(partitionKey));
-                    steps.EnsureNotLate(ingestedAt);
-                    var responses = await events.SubmitTransactionAsync(operations, cancellationToken);
-                    ledger.Committed(responses.Value[^1].Headers.ETag);
-                    tally.Transactions++;
-                    tally.Segments += plan[t].Count;
-                    tally.Accepted += plan[t].Sum(s => s.Events.Count);
-                    tally.Partitions.Add(partitionKey);
-                }
-                tally.Quarantine(rejected);
-                tally.Duplicates += CountEvents(batch.Elements.Where(e => !freshIndexes.Contains(e.Index)));
-                return;
+                plan.Add([]); // only the ledger: every fresh message was quarantined
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < IngestService.MaxConcurrencyAttempts)
+            for (var t = 0; t < plan.Count; t++)
             {
-                // Another instance stored part of this partition's stream meanwhile: read its ledger again.
-                logger.LogWarning("Ledger of partition {Partition} changed concurrently ({Code}); retrying (attempt {Attempt}).", partitionId, e.ErrorCode, attempt);
+                var operations = new List<TableTransactionAction>();
+                foreach (var segment in plan[t])
+                {
+                    var first = batch.Element(segment.FirstElement).SequenceNumber;
+                    var last = batch.Element(segment.LastElement).SequenceNumber;
+                    var rowKey = AuditEventKeys.SegmentRowKey(ingestedAt, source, $"{first:D19}.{segment.Events[0].ItemIndex:D5}");
+                    operations.Add(new TableTransactionAction(TableTransactionActionType.Add, SegmentEntity.Create(partitionKey, rowKey, segment, ingestedAt, partitionId, first, last)));
+                    foreach (var element in segment.Events.Select(e => e.ElementIndex).Distinct())
+                    {
+                        ledger.Ranges.Add(batch.Element(element).SequenceNumber!.Value);
+                    }
+                }
+                if (t == 0)
+                {
+                    withoutSegments.ForEach(e => ledger.Ranges.Add(e.SequenceNumber!.Value));
+                }
+                operations.Add(ledger.ToOperation(partitionKey));
+                steps.EnsureNotLate(ingestedAt);
+                var responses = await events.SubmitTransactionAsync(operations, ct);
+                ledger.Committed(responses.Value[^1].Headers.ETag);
+                tally.Transactions++;
+                tally.Segments += plan[t].Count;
+                tally.Accepted += plan[t].Sum(s => s.Events.Count);
+                tally.Partitions.Add(partitionKey);
             }
-        }
+            tally.Quarantine(rejected);
+            tally.Duplicates += CountEvents(batch.Elements.Where(e => !freshIndexes.Contains(e.Index)));
+        }, cancellationToken);
     }
 
     private int CountEvents(IEnumerable<DeliveredElement> elements)
