@@ -18,6 +18,16 @@ public static class OpenApiDescription
 
     public static void Add(IServiceCollection services) => services.AddOpenApi(o =>
     {
+        // Enums are written by name (JsonStringEnumConverter), but the generator leaves out their type: without
+        // "type": "string" a generated client (NSwag) sends them as numbers, which the API refuses.
+        o.AddSchemaTransformer((schema, _, _) =>
+        {
+            if (schema.Type is null && schema.Enum is { Count: > 0 } values && values.All(v => v?.GetValueKind() == System.Text.Json.JsonValueKind.String))
+            {
+                schema.Type = JsonSchemaType.String;
+            }
+            return Task.CompletedTask;
+        });
         o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Audit export API";
@@ -66,11 +76,14 @@ public static class OpenApiDescription
     public static RouteHandlerBuilder WithJsonBody<TBody>(this RouteHandlerBuilder builder) =>
         builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
         {
+            // A named component, not an inline schema: a generated client gets a type of this name (not Body2).
             var schema = await context.GetOrCreateSchemaAsync(typeof(TBody), null, cancellationToken);
+            var name = typeof(TBody).Name;
+            context.Document!.AddComponent(name, schema);
             operation.RequestBody = new OpenApiRequestBody
             {
                 Required = true,
-                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchemaReference(name, context.Document) } },
             };
         });
 

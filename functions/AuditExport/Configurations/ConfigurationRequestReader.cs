@@ -155,6 +155,11 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints, TimePro
     /// <summary>Checks the fields the service owns; returns the id a create asks for (to keep an ExternalId that a role already trusts).</summary>
     private static Guid? CheckReadOnly(Dictionary<string, JsonElement> fields, DestinationType type, ExportConfiguration? current, ValidationErrors errors)
     {
+        // null is "left out", as for every optional field (and as a client generated from the OpenAPI document sends it)
+        foreach (var name in new[] { "type", "id", "externalId" }.Where(n => fields.TryGetValue(n, out var value) && value.ValueKind == JsonValueKind.Null))
+        {
+            fields.Remove(name);
+        }
         if (fields.TryGetValue("type", out var given) && (given.ValueKind != JsonValueKind.String || given.GetString() != type.ToString()))
         {
             errors.Add("type", $"is {type} for this {(current is null ? "route" : "configuration")}; the type cannot change");
