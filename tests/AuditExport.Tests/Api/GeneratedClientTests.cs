@@ -10,7 +10,7 @@ namespace AuditExport.Tests.Api;
 /// the real handler, and fails with the documented problem where the API answers one. The committed client is what the
 /// generator makes from the committed document, so a change to the API that breaks generated clients shows up here.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Api)]
 public sealed class GeneratedClientTests(EmulatorsFixture emulators)
 {
     private static readonly string OpenApiPath = Path.Combine(RepositoryLayout.Root, "functions", "AuditExport", "Api", "openapi.json");

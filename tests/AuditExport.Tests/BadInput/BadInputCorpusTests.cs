@@ -13,7 +13,7 @@ namespace AuditExport.Tests.BadInput;
 /// every kind is quarantined with its specific reason and its kind (expected-kinds.json); the handler answers 2xx and its
 /// memory stays bounded.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.ProcessWide)] // measures the process's memory
 public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
 {
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "BadInput");

@@ -3,6 +3,7 @@ using AuditExport.Benchmarks;
 namespace AuditExport.Tests.Benchmarks;
 
 /// <summary>The benchmark suite at tiny sizes, so that scripts/benchmark.sh keeps working. Measures nothing worth quoting.</summary>
+[Trait(AuditExport.Tests.Infrastructure.EmulatorsCollection.Stage, AuditExport.Tests.Infrastructure.EmulatorsCollection.RobustnessStage)]
 public sealed class BenchmarkSmokeTests
 {
     [Fact]

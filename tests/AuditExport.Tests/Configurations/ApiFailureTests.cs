@@ -18,7 +18,7 @@ namespace AuditExport.Tests.Configurations;
 /// Every way a request can fail answers problem+json with a fitting status and a sentence that says what to do;
 /// input that would be stored wrongly is refused; what GET answers can be PUT back.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.ProcessWide)]
 public sealed class ApiFailureTests(EmulatorsFixture emulators)
 {
     private static async Task<(HttpStatusCode Status, string? MediaType, JsonElement Body)> SendAsync(HttpClient http, HttpMethod method, string path, string? body = null,

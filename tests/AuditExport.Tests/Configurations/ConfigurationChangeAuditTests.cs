@@ -9,7 +9,7 @@ using AuditExport.Tests.Infrastructure;
 namespace AuditExport.Tests.Configurations;
 
 /// <summary>Every change to a configuration is itself audited: who, when, what changed, never the secret; kept after a delete.</summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Configurations)]
 public sealed class ConfigurationChangeAuditTests(EmulatorsFixture emulators)
 {
     [Fact]

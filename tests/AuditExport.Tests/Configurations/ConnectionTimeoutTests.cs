@@ -10,7 +10,7 @@ using AuditExport.Tests.Infrastructure;
 namespace AuditExport.Tests.Configurations;
 
 /// <summary>A destination that accepts connections and never answers is reported in seconds, not minutes.</summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Configurations)]
 public sealed class ConnectionTimeoutTests(EmulatorsFixture emulators)
 {
     [Theory]

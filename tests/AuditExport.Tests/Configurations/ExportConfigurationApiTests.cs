@@ -15,7 +15,7 @@ namespace AuditExport.Tests.Configurations;
 /// The configuration API over real HTTP through the handler, against s3rver, Azurite (ADLS through its Blob
 /// endpoint) and a loopback STS that checks what AWSSDK.SecurityToken sends.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.ProcessWide)]
 public sealed class ExportConfigurationApiTests(EmulatorsFixture emulators) : IAsyncLifetime
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/audit-export";

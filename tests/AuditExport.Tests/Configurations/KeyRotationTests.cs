@@ -9,7 +9,7 @@ namespace AuditExport.Tests.Configurations;
 /// The README's rotation of the secret-protection key, walked through with restarts as redeployments: add a key and make
 /// it current, re-encrypt every stored secret, retire the old key; exports keep working at every step.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Configurations)]
 public sealed class KeyRotationTests(EmulatorsFixture emulators)
 {
     private static readonly string Old = TestKeys.OldKey;

@@ -10,7 +10,7 @@ namespace AuditExport.Tests.Configurations;
 /// A name ends where its text ends: a rule written with '$' matched before a final line break, so
 /// <c>"bucket":"abc-bucket\n"</c> was stored (201) and every export then failed (issue 25, finding 6).
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Configurations)]
 public sealed class NameTerminatorTests(EmulatorsFixture emulators) : IAsyncLifetime
 {
     private TestHandler _handler = null!;

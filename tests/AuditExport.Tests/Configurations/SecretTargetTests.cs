@@ -15,7 +15,7 @@ namespace AuditExport.Tests.Configurations;
 /// A stored secret goes only where it was given for: changing the place needs the secret again, and a custom
 /// endpoint is checked against the current setting every time it is used, not only when it was written.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Configurations)]
 public sealed class SecretTargetTests(EmulatorsFixture emulators)
 {
     /// <summary>A stand-in for an attacker's endpoint: it records every request that reaches it.</summary>

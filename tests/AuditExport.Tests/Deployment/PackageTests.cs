@@ -6,7 +6,7 @@ using AuditExport.Tests.Infrastructure;
 namespace AuditExport.Tests.Deployment;
 
 /// <summary>The deployable zip has the layout the Functions host expects, and the handler runs from it.</summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.ProcessWide)] // publishes the handler from the working tree
 public sealed class PackageTests(EmulatorsFixture emulators)
 {
     [Fact]

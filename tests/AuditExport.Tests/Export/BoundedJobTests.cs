@@ -4,7 +4,7 @@ using AuditExport.Tests.Infrastructure;
 namespace AuditExport.Tests.Export;
 
 /// <summary>A backlog is exported as a sequence of bounded jobs, each committed on its own, within each invocation's time budget.</summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Export)]
 public sealed class BoundedJobTests(EmulatorsFixture emulators)
 {
     [Fact]

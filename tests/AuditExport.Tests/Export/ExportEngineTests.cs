@@ -7,7 +7,7 @@ using AuditExport.Tests.Infrastructure;
 namespace AuditExport.Tests.Export;
 
 /// <summary>The export engine end to end: ingest, timers fired as the host fires them, objects read back.</summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Export)]
 public sealed class ExportEngineTests(EmulatorsFixture emulators)
 {
     [Fact]

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AuditExport.Tests.Export;
 
 /// <summary>Large objects stream in parts: S3 multipart against s3rver, ADLS blocks against Azurite.</summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Export)]
 public sealed class ObjectWriterTests(EmulatorsFixture emulators)
 {
     private static readonly RetryPolicy Retry = new(2, TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50), NullLogger.Instance);

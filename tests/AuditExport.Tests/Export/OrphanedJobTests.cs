@@ -7,7 +7,7 @@ namespace AuditExport.Tests.Export;
 /// No job is left RUNNING that the export state does not name (issue 25, finding 10): the write that names the new
 /// job fails, through the storage pipeline as a kill would cut it, and the jobs API never shows a job that will not finish.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Export)]
 public sealed class OrphanedJobTests(EmulatorsFixture emulators)
 {
     [Fact]

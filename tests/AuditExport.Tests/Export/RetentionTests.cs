@@ -4,7 +4,7 @@ using AuditExport.Tests.Infrastructure;
 
 namespace AuditExport.Tests.Export;
 
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Export)]
 public sealed class RetentionTests(EmulatorsFixture emulators)
 {
     private static readonly DateTimeOffset June = new(2026, 6, 10, 12, 0, 0, TimeSpan.Zero);

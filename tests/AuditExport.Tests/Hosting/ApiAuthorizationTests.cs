@@ -14,7 +14,7 @@ namespace AuditExport.Tests.Hosting;
 /// Who may do what: App Service Authentication (the front door stands in for it) lets only token holders
 /// through, and the handler enforces the app roles from the principal it forwards.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Api)]
 public sealed class ApiAuthorizationTests(EmulatorsFixture emulators)
 {
     private static readonly Caller Reader = new("auditor@contoso.example", "5b5450db-eb26-4c1a-981c-ba1d25f0483d", new HashSet<string> { ApiRoles.Reader }, "aad");

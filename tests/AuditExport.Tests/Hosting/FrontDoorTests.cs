@@ -5,7 +5,7 @@ using AuditExport.Tests.Infrastructure;
 namespace AuditExport.Tests.Hosting;
 
 /// <summary>The local front door behaves like the Functions host: declared routes and methods only, function keys checked.</summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Api)]
 public sealed class FrontDoorTests(EmulatorsFixture emulators)
 {
     private Task<TestHandler> StartAsync() => TestHandler.StartAsync(TestHandler.IsolatedSettings(emulators, out _, out _));

@@ -67,7 +67,7 @@ public sealed class LocalRunTests
 }
 
 /// <summary>The commands --serve prints work as printed: each body is sent as its curl line sends it.</summary>
-[Collection(AuditExport.Tests.Infrastructure.EmulatorsCollection.Name)]
+[Collection(AuditExport.Tests.Infrastructure.EmulatorsCollection.Api)]
 public sealed class ServeInstructionsTests(AuditExport.Tests.Infrastructure.EmulatorsFixture emulators)
 {
     private static string Body(string line) => line[(line.IndexOf("-d '", StringComparison.Ordinal) + 4)..^1];

@@ -11,7 +11,7 @@ namespace AuditExport.Tests.Hosting;
 /// The OpenAPI document is the API's description for client generators: committed as functions/AuditExport/Api/openapi.json,
 /// equal to what /api/openapi.json serves, valid, with request schemas, real status codes, problems and security schemes.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Api)]
 public sealed class OpenApiDocumentTests(EmulatorsFixture emulators)
 {
     private static readonly string Committed = Path.Combine(RepositoryLayout.Root, "functions", "AuditExport", "Api", "openapi.json");

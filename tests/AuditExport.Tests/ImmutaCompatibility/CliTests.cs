@@ -10,7 +10,7 @@ namespace AuditExport.Tests.ImmutaCompatibility;
 /// The audit-export CLI with Immuta's exportConfig verbs and JSON files, against the handler through the host
 /// stand-in (function key and Entra token checked), s3rver and the loopback STS.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.ProcessWide)]
 public sealed class CliTests(EmulatorsFixture emulators) : IAsyncLifetime
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/immuta-cli-export";

@@ -6,7 +6,7 @@ using AuditExport.Tests.Infrastructure;
 namespace AuditExport.Tests.ImmutaCompatibility;
 
 /// <summary>The CLI as users get it: packed as a .NET tool, installed with dotnet tool install, run as audit-export.</summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.ProcessWide)] // packs the CLI from the working tree
 public sealed class CliToolPackageTests(EmulatorsFixture emulators)
 {
     [Fact]

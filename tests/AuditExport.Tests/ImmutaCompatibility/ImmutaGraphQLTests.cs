@@ -17,7 +17,7 @@ namespace AuditExport.Tests.ImmutaCompatibility;
 /// HTTP through the host stand-in (which routes only what functions/AuditGraphQL/function.json declares), against
 /// s3rver, Azurite and the loopback STS.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.ProcessWide)]
 public sealed class ImmutaGraphQLTests(EmulatorsFixture emulators) : IAsyncLifetime
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/immuta-audit-export";

@@ -13,7 +13,7 @@ namespace AuditExport.Tests.ImmutaCompatibility;
 /// Immuta's ADLS, lifecycle and job-task documents sent as <see cref="ImmutaDocuments"/> holds them (placeholders filled;
 /// the ADLS create gains one line, the emulator's endpoint), through the host stand-in, answered in Immuta's shapes.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Immuta)]
 public sealed class ImmutaVerbatimTests(EmulatorsFixture emulators)
 {
     private static async Task<JsonElement> PostAsync(HttpClient http, string query, JsonObject? variables = null)

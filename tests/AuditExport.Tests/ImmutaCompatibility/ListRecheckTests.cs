@@ -9,7 +9,7 @@ namespace AuditExport.Tests.ImmutaCompatibility;
 /// Listing tests failing configurations again (Immuta's "create the trust, then list and expect SUCCESS"), at most
 /// once a minute each, unless ?verify=false; through the REST route, with the loopback STS deciding trust.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.ProcessWide)]
 public sealed class ListRecheckTests(EmulatorsFixture emulators) : IAsyncLifetime
 {
     private const string RoleArn = "arn:aws:iam::123456789012:role/audit-export-recheck";

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace AuditExport.Tests.Infrastructure;
 
 /// <summary>
-/// The real handler (same composition as Program), listening on a free loopback port and called over real
+/// The real handler (same composition as Program), listening on a loopback port of its own and called over real
 /// HTTP the way the Functions host calls it: invocations straight to the handler, API calls through the
 /// <see cref="FrontDoor"/>, which serves only what function.json declares. Settings and seams (clock, storage
 /// faults) are per test.
@@ -29,8 +29,8 @@ public sealed class TestHandler : IAsyncDisposable
     public static async Task<TestHandler> StartAsync(IDictionary<string, string> settings, TimeProvider? clock = null, FaultInjectionPolicy? faults = null,
         Azure.Core.Pipeline.HttpPipelinePolicy? perCall = null)
     {
-        var port = Emulators.FreePort();
-        var args = Arguments(settings.Append(new(HandlerApp.PortVariable, port.ToString())));
+        // Port 0: Kestrel binds a free port and says which (no probe-then-bind race between tests running in parallel).
+        var args = Arguments(settings.Append(new(HandlerApp.PortVariable, "0")));
         var logs = new RecordingLoggerProvider();
         var telemetry = new TelemetryCapture();
         var app = HandlerApp.Build(args, builder =>
@@ -60,6 +60,7 @@ public sealed class TestHandler : IAsyncDisposable
         });
         await app.StartAsync();
         telemetry.Attach(app.Services);
+        var port = LoopbackServer.BoundPort(app);
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         return new TestHandler(app, port) { BaseAddress = baseAddress, Logs = logs.Lines, Telemetry = telemetry, FrontDoor = await FrontDoor.StartAsync(baseAddress) };
     }

@@ -13,7 +13,7 @@ namespace AuditExport.Tests.Ingest;
 /// malformed is quarantined with the reason and never reaches the ledger, a ledger row that cannot be read does
 /// not stop its partition, and without metadata only a byte-identical redelivery counts as a duplicate.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Ingest)]
 public sealed class DeliveryMetadataTests(EmulatorsFixture azurite)
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 8, 15, 0, TimeSpan.Zero);

@@ -10,7 +10,7 @@ namespace AuditExport.Tests.Ingest;
 /// IngestAuditEvents end to end: real HTTP into the handler exactly as the Functions host sends it,
 /// real Azurite behind it, and what was stored read back from the tables.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Ingest)]
 public sealed class IngestThroughHandlerTests(EmulatorsFixture azurite)
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 8, 15, 0, TimeSpan.Zero);

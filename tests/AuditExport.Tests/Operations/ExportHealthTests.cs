@@ -11,7 +11,7 @@ namespace AuditExport.Tests.Operations;
 /// An operator's questions, answered through the API after real runs: which configurations are behind or
 /// failing and why, every attempt of a job, and a timer run that failed shows as a failed invocation.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Export)]
 public sealed class ExportHealthTests(EmulatorsFixture emulators)
 {
     private static JsonElement Health(JsonElement configuration) => configuration.GetProperty("health");

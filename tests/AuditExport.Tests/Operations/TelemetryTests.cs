@@ -10,7 +10,7 @@ namespace AuditExport.Tests.Operations;
 /// The handler's OpenTelemetry output after real runs, read through in-memory exporters: the values an
 /// Application Insights or OTLP exporter would receive.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.ProcessWide)]
 public sealed class TelemetryTests(EmulatorsFixture emulators)
 {
     [Fact]

@@ -12,7 +12,8 @@ namespace AuditExport.Tests.Robustness;
 /// invocation, and the process killed in the middle of a job's upload: the backlog needs several invocations,
 /// the killed job is redone with the same window and object names, and every event arrives exactly once.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Crashes)]
+[Trait(EmulatorsCollection.Stage, EmulatorsCollection.RobustnessStage)]
 public sealed class BacklogCrashTests(EmulatorsFixture emulators, ITestOutputHelper output)
 {
     private const int Bound = 100;

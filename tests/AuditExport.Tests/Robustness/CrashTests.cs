@@ -11,7 +11,8 @@ namespace AuditExport.Tests.Robustness;
 /// The real handler process is killed at random moments while it ingests and while it exports, then started
 /// again; every failed invocation is retried as the host retries it. The exported set must equal the accepted set.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Crashes)]
+[Trait(EmulatorsCollection.Stage, EmulatorsCollection.RobustnessStage)]
 public sealed class CrashTests(EmulatorsFixture emulators, ITestOutputHelper output)
 {
     private const int Batches = 40;

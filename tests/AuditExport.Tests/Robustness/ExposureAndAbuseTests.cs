@@ -13,7 +13,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AuditExport.Tests.Robustness;
 
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Robustness)]
+[Trait(EmulatorsCollection.Stage, EmulatorsCollection.RobustnessStage)]
 public sealed class ExposureAndAbuseTests(EmulatorsFixture emulators)
 {
     [Fact]

@@ -14,7 +14,8 @@ namespace AuditExport.Tests.Robustness;
 /// the service acted, slow answers, hangs). Batches are redelivered as Event Hubs does and retried as the host
 /// does; exports run until they catch up. The exported set must equal the accepted set: no loss, no duplicate.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Robustness)]
+[Trait(EmulatorsCollection.Stage, EmulatorsCollection.RobustnessStage)]
 public sealed class FaultInjectionTests(EmulatorsFixture emulators, ITestOutputHelper output)
 {
     private const int EventCount = 50_000;

@@ -15,7 +15,8 @@ namespace AuditExport.Tests.Robustness;
 /// A Reader's GraphQL request is refused before it runs when it asks for too much, and a document the parser cannot
 /// take is a GraphQL error, never a 500 that logs the request (issue 25, findings 3 and 5), through the front door.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Robustness)]
+[Trait(EmulatorsCollection.Stage, EmulatorsCollection.RobustnessStage)]
 public sealed class GraphQLAbuseTests(EmulatorsFixture emulators, ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Canary = "LEAKCANARY0123456789";

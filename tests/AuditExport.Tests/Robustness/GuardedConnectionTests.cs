@@ -14,7 +14,8 @@ namespace AuditExport.Tests.Robustness;
 /// The custom-endpoint guard fails closed and checks the address it connects to (issue 25, finding 7), and what a
 /// custom endpoint answers is not repeated to Readers.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Robustness)]
+[Trait(EmulatorsCollection.Stage, EmulatorsCollection.RobustnessStage)]
 public sealed class GuardedConnectionTests(EmulatorsFixture emulators)
 {
     [Theory]

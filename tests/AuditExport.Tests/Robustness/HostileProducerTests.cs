@@ -16,7 +16,8 @@ namespace AuditExport.Tests.Robustness;
 /// Whatever a producer can put on the hub is stored or quarantined and the partition moves on: each case here made
 /// an invocation fail on every retry (issue 25, findings 1, 2 and 8) before it was fixed.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.Robustness)]
+[Trait(EmulatorsCollection.Stage, EmulatorsCollection.RobustnessStage)]
 public sealed class HostileProducerTests(EmulatorsFixture azurite, ITestOutputHelper output)
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 8, 15, 0, TimeSpan.Zero);

@@ -9,7 +9,7 @@ using Azure.Storage.Blobs.Specialized;
 namespace AuditExport.Tests.Storage;
 
 /// <summary>Azure.Storage.Blobs against Azurite: what quarantine and the ADLS destination rely on.</summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.StorageAndPackage)]
 public sealed class BlobStorageContractTests(EmulatorsFixture azurite)
 {
     private readonly BlobContainerClient _container = azurite.BlobService().GetBlobContainerClient(EmulatorsFixture.UniqueName("contract-"));

@@ -13,7 +13,7 @@ namespace AuditExport.Tests.Storage;
 /// Azure.Data.Tables against Azurite, through the same connection and options as the handler: every
 /// operation and every limit the storage layout relies on.
 /// </summary>
-[Collection(EmulatorsCollection.Name)]
+[Collection(EmulatorsCollection.StorageAndPackage)]
 public sealed class TableStorageContractTests(EmulatorsFixture azurite)
 {
     private readonly TableClient _table = azurite.TableService().GetTableClient(EmulatorsFixture.UniqueName("contract"));
