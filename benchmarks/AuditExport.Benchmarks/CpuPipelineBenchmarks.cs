@@ -10,7 +10,8 @@ namespace AuditExport.Benchmarks;
 
 /// <summary>
 /// The CPU work per batch of 500 events (about 515 KiB), without I/O. Ingest: read the host's invocation, split
-/// and validate every event, pack and compress. Export as built: lay a segment out as an entity, read the
+/// and validate every event, pack and compress; as deployed (dataType binary: base64 bodies) and, for the decision
+/// between them, as text (dataType string: bodies as JSON strings). Export as built: lay a segment out as an entity, read the
 /// payload back and append it (segments are gzip members, so nothing is recompressed). For comparison, the
 /// export the benchmark issue describes: decompress, split lines, recompress.
 /// </summary>
@@ -18,28 +19,39 @@ namespace AuditExport.Benchmarks;
 public class CpuPipelineBenchmarks
 {
     private byte[] _invocation = [];
+    private byte[] _textInvocation = [];
     private Segment _segment = null!;
     private ElementSplitter _splitter = null!;
     private SegmentPacker _packer = null!;
 
     public static long RawBytes { get; private set; }
+    public static long InvocationBytes { get; private set; }
+    public static long TextInvocationBytes { get; private set; }
 
     [GlobalSetup]
     public void Setup()
     {
         var workload = new Workload(500);
         RawBytes = workload.Bytes;
-        _invocation = JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(workload.Events, "0", 0, DateTimeOffset.UtcNow));
+        _invocation = JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(workload.Events, "0", 0, DateTimeOffset.UtcNow, dataType: "binary"));
+        _textInvocation = JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(workload.Events, "0", 0, DateTimeOffset.UtcNow, dataType: "string"));
+        InvocationBytes = _invocation.Length;
+        TextInvocationBytes = _textInvocation.Length;
         _splitter = new ElementSplitter(new AuditEventValidator(1024 * 1024, TimeProvider.System));
         _packer = new SegmentPacker(new IngestOptions().SegmentTargetBytes);
         _segment = Ingest().Single();
     }
 
     [Benchmark]
-    public List<Segment> Ingest()
+    public List<Segment> Ingest() => Ingest(_invocation, EventBodyEncoding.Base64);
+
+    [Benchmark]
+    public List<Segment> IngestAsText() => Ingest(_textInvocation, EventBodyEncoding.Text);
+
+    private List<Segment> Ingest(byte[] invocation, EventBodyEncoding encoding)
     {
-        using var document = JsonDocument.Parse(_invocation);
-        var batch = EventHubInvocationReader.Read(document.RootElement.GetProperty("Data"), document.RootElement.GetProperty("Metadata"), "events", []);
+        using var document = JsonDocument.Parse(invocation);
+        var batch = EventHubInvocationReader.Read(document.RootElement.GetProperty("Data"), document.RootElement.GetProperty("Metadata"), "events", [], encoding);
         var accepted = new List<AuditEvent>(batch.Elements.Count);
         var rejected = new List<RejectedInput>();
         foreach (var element in batch.Elements)

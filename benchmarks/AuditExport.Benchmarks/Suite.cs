@@ -81,6 +81,12 @@ public static class Suite
                 ["MiB/s per core"] = CpuPipelineBenchmarks.RawBytes / 1024.0 / 1024.0 / seconds,
                 ["µs per 500-event batch"] = seconds * 1e6,
                 ["allocated KiB"] = (report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) ?? 0) / 1024.0,
+                ["invocation KiB"] = report.BenchmarkCase.Descriptor.WorkloadMethod.Name switch
+                {
+                    "Ingest" => CpuPipelineBenchmarks.InvocationBytes / 1024.0,
+                    "IngestAsText" => CpuPipelineBenchmarks.TextInvocationBytes / 1024.0,
+                    _ => double.NaN,
+                },
             }));
         }
     }

@@ -25,11 +25,13 @@ public static class ServeInstructions
             ["sasToken"] = own.Sas, ["endpoint"] = own.BlobEndpoint.AbsoluteUri,
         };
         var oneEvent = "{\"id\":\"my-event-1\",\"eventTimestamp\":\"" + DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") + "\",\"actor\":\"me\"}";
+        // As the host sends it (dataType binary): the batch as one string holding base64 bodies.
         var invocation = new JsonObject
         {
-            ["Data"] = new JsonObject { ["events"] = new JsonArray(JsonValue.Create(oneEvent)) },
+            ["Data"] = EventHubInvocation.Create([oneEvent], null, null, DateTimeOffset.UtcNow)["Data"]!.DeepClone(),
             ["Metadata"] = new JsonObject(),
         };
+        var relaxed = new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         var handlerUrl = handler.AbsoluteUri.TrimEnd('/');
         yield return "";
         yield return $"Your own configurations: s3rver bucket '{own.Bucket}' (key S3RVER/S3RVER, path-style) at {own.S3Endpoint}, Azurite container '{own.Container}':";
@@ -40,8 +42,8 @@ public static class ServeInstructions
         yield return $"  export AUDIT_EXPORT_URL={api[..^4]} AUDIT_EXPORT_KEY={functionKey} AUDIT_EXPORT_TOKEN={token}";
         yield return "  audit-export exportConfig list";
         yield return "";
-        yield return "Send events and fire a timer as the Functions host does (straight to the handler):";
-        yield return $"  curl -s -X POST -H 'Content-Type: application/json' {handlerUrl}/IngestAuditEvents -d '{invocation.ToJsonString()}'";
+        yield return "Send events and fire a timer as the Functions host does (straight to the handler; each event's bytes in base64):";
+        yield return $"  curl -s -X POST -H 'Content-Type: application/json' {handlerUrl}/IngestAuditEvents -d '{invocation.ToJsonString(relaxed)}'";
         yield return $"  curl -s -X POST -H 'Content-Type: application/json' {handlerUrl}/ExportEvery2Hours -d '{{\"Data\":{{}},\"Metadata\":{{}}}}'";
         yield return "  (the export takes events ingested more than a few seconds ago: the local safety lag)";
     }

@@ -15,6 +15,15 @@ public static class IngestAuditEventsFunction
     public const string Name = "IngestAuditEvents";
     public const string BindingName = "events";
 
+    /// <summary>
+    /// function.json's <c>dataType</c> (a test holds them equal): <c>"binary"</c>, so each message arrives as its exact
+    /// bytes (base64). With <c>"string"</c> the host decodes bodies as UTF-8 first and a body that is not UTF-8 is altered
+    /// before it could be quarantined as it was sent.
+    /// </summary>
+    public const string DataType = "binary";
+
+    public const EventBodyEncoding BodyEncoding = DataType == "binary" ? EventBodyEncoding.Base64 : EventBodyEncoding.Text;
+
     public static async Task<IResult> InvokeAsync(HttpRequest request, IngestService ingest, AuditExportMetrics metrics, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(Name);
@@ -48,7 +57,7 @@ public static class IngestAuditEventsFunction
             }
             IngestSummary? total = null;
             DateTimeOffset? firstEnqueued = null;
-            foreach (var part in EventHubInvocationReader.ReadParts(invocation.Data, invocation.Metadata, BindingName, logs, ingest.Options.InvocationMemoryBytes, ingest.Options.InvocationMemoryBytes))
+            foreach (var part in EventHubInvocationReader.ReadParts(invocation.Data, invocation.Metadata, BindingName, logs, ingest.Options.InvocationMemoryBytes, ingest.Options.InvocationMemoryBytes, BodyEncoding))
             {
                 var summary = await ingest.IngestAsync(part, cancellationToken);
                 total = total is null ? summary : total.Add(summary);

@@ -20,15 +20,17 @@ public static class EventHubInvocationReader
     public static readonly JsonDocumentOptions AnyDepth = new() { MaxDepth = int.MaxValue };
 
     /// <summary>The whole invocation as one batch (tests and small invocations).</summary>
-    public static EventHubBatch Read(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings) =>
-        ReadParts(data, metadata, bindingName, warnings, int.MaxValue, int.MaxValue).Single();
+    public static EventHubBatch Read(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings,
+        EventBodyEncoding encoding = EventBodyEncoding.Text) =>
+        ReadParts(data, metadata, bindingName, warnings, int.MaxValue, int.MaxValue, encoding).Single();
 
     /// <summary>
     /// The invocation in parts of at most <paramref name="maxPartBytes"/> of encoded events each (always at least one
     /// part, and one event per part at least), so that a huge invocation is never copied out whole. Each part keeps
     /// the elements' positions in the whole invocation.
     /// </summary>
-    public static IEnumerable<EventHubBatch> ReadParts(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings, int maxPartBytes, int memoryThreshold)
+    public static IEnumerable<EventHubBatch> ReadParts(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings, int maxPartBytes, int memoryThreshold,
+        EventBodyEncoding encoding = EventBodyEncoding.Text)
     {
         if (data.ValueKind != JsonValueKind.Object || !TryGetIgnoreCase(data, bindingName, out var events))
         {
@@ -67,7 +69,7 @@ public static class EventHubInvocationReader
                     break;
                 }
                 bytes += size;
-                var element = ReadElement(i, items[i]);
+                var element = ReadElement(i, items[i], encoding);
                 var problem = problems.For(i);
                 elements.Add(problem is null
                     ? element with { SequenceNumber = sequences?[i], Offset = offsets?[i], EnqueuedTimeUtc = enqueued?[i] }
@@ -80,17 +82,51 @@ public static class EventHubInvocationReader
         while (first < items.Count);
     }
 
-    private static DeliveredElement ReadElement(int index, JsonElement element)
+    private static DeliveredElement ReadElement(int index, JsonElement element, EventBodyEncoding encoding)
     {
         var raw = JsonMarshal.GetRawUtf8Value(element);
         if (element.ValueKind != JsonValueKind.String)
         {
             return new DeliveredElement(index, raw.ToArray());
         }
+        if (encoding == EventBodyEncoding.Base64)
+        {
+            return TryDecodeBase64(raw, out var bytes)
+                ? new DeliveredElement(index, bytes)
+                : new DeliveredElement(index, raw.ToArray(), ReadError: new(RejectionKind.Encoding, "the host passed an event that is not base64 (function.json says dataType binary)"));
+        }
         return JsonStringUnescaper.TryUnescape(raw, out var body)
             ? new DeliveredElement(index, body)
             // A string with lone surrogate escapes: keep what the host sent, exactly.
             : new DeliveredElement(index, raw.ToArray(), ReadError: new(RejectionKind.Encoding, "the event text is not valid Unicode (lone surrogate)"));
+    }
+
+    /// <summary>The bytes a base64 string token stands for; a serializer may have escaped '+' or '/' (\u002B).</summary>
+    private static bool TryDecodeBase64(ReadOnlySpan<byte> quoted, out byte[] bytes)
+    {
+        bytes = [];
+        ReadOnlySpan<byte> text = quoted[1..^1];
+        if (text.IndexOf((byte)'\\') >= 0)
+        {
+            if (!JsonStringUnescaper.TryUnescape(quoted, out var unescaped))
+            {
+                return false;
+            }
+            text = unescaped.Span;
+        }
+        if (text.Length % 4 != 0)
+        {
+            return false;
+        }
+        var padding = text.EndsWith("=="u8) ? 2 : text.EndsWith("="u8) ? 1 : 0;
+        var decoded = GC.AllocateUninitializedArray<byte>(text.Length / 4 * 3 - padding); // exact: no second copy
+        if (System.Buffers.Text.Base64.DecodeFromUtf8(text, decoded, out var consumed, out var written) != System.Buffers.OperationStatus.Done
+            || consumed != text.Length || written != decoded.Length)
+        {
+            return false;
+        }
+        bytes = decoded;
+        return true;
     }
 
     private static string? ReadPartitionId(JsonElement metadata, MetadataProblems problems)

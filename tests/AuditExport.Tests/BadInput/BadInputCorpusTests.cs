@@ -10,7 +10,7 @@ namespace AuditExport.Tests.BadInput;
 
 /// <summary>
 /// The bad-input corpus (BadInput/corpus, one file per kind, expected reasons in expected-reasons.json):
-/// every kind is quarantined with its specific reason and its kind (expected-kinds.json); the handler answers 2xx and its
+/// every kind is quarantined with its specific reason, its kind and its exact bytes (expected-kinds.json); the handler answers 2xx and its
 /// memory stays bounded.
 /// </summary>
 [Collection(EmulatorsCollection.ProcessWide)] // measures the process's memory
@@ -62,10 +62,9 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
         var settings = TestHandler.IsolatedSettings(emulators, out var events, out var quarantine);
         await using var handler = await TestHandler.StartAsync(settings, new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero)));
         var expected = Expected();
-        // The host hands a handler string bodies decoded as UTF-8 (function.json dataType "string"), so invalid
-        // UTF-8 never reaches the handler intact; it is covered at the byte level above.
-        var files = expected.Keys.Where(f => f != "invalid-utf8.json").Order(StringComparer.Ordinal).ToList();
-        var bodies = files.Select(f => Encoding.UTF8.GetString(Content(f))).ToList();
+        // function.json's dataType "binary": the host passes each message's exact bytes, invalid UTF-8 and UTF-16 included.
+        var files = expected.Keys.Order(StringComparer.Ordinal).ToList();
+        var bodies = files.Select(Content).ToList();
 
         var result = await handler.Host.InvokeAsync("IngestAuditEvents", EventHubInvocation.Create(bodies, "7", 1000, DateTimeOffset.UtcNow));
 
@@ -81,7 +80,7 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
             Assert.StartsWith(expected[file], row.GetString("Reason"));
             var raw = await emulators.ReadBlobAsync(row.GetString("BlobContainer")!, row.GetString("BlobName")!);
             Assert.NotNull(raw);
-            Assert.True(raw.Length <= Encoding.UTF8.GetByteCount(bodies[files.IndexOf(file)]), $"{file}: kept bytes come from the message");
+            Assert.True(bodies[files.IndexOf(file)].AsSpan().IndexOf(raw) >= 0, $"{file}: the kept bytes are the message's own, unaltered");
         }
         Assert.Equal(files.Count, rows.Count);
         await handler.Host.WaitUntilHealthyAsync(TimeSpan.FromSeconds(5));
@@ -92,7 +91,7 @@ public sealed class BadInputCorpusTests(EmulatorsFixture emulators)
     {
         var settings = TestHandler.IsolatedSettings(emulators, out _, out _);
         await using var handler = await TestHandler.StartAsync(settings);
-        var bodies = Expected().Keys.Where(f => f != "over-1mb.json").Select(f => Encoding.UTF8.GetString(Content(f))).ToList();
+        var bodies = Expected().Keys.Where(f => f != "over-1mb.json").Select(Content).ToList();
         await handler.Host.InvokeAsync("IngestAuditEvents", EventHubInvocation.Create(bodies, null, null, DateTimeOffset.UtcNow));
         GC.Collect();
         GC.WaitForPendingFinalizers();

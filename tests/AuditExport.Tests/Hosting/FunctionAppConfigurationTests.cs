@@ -50,6 +50,8 @@ public sealed partial class FunctionAppConfigurationTests
         Assert.Equal("eventHubTrigger", binding.GetProperty("type").GetString());
         Assert.Equal(IngestAuditEventsFunction.BindingName, binding.GetProperty("name").GetString());
         Assert.Equal("many", binding.GetProperty("cardinality").GetString());
+        Assert.Equal(IngestAuditEventsFunction.DataType, binding.GetProperty("dataType").GetString()); // how the reader decodes bodies
+        Assert.Equal("binary", IngestAuditEventsFunction.DataType); // exact bytes, not the host's UTF-8 decoding
         Assert.Equal("%EventHubName%", binding.GetProperty("eventHubName").GetString());
         Assert.Equal("%EventHubConsumerGroup%", binding.GetProperty("consumerGroup").GetString());
         Assert.Equal("EventHubConnection", binding.GetProperty("connection").GetString());

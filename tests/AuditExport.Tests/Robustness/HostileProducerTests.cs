@@ -114,9 +114,9 @@ public sealed class HostileProducerTests(EmulatorsFixture azurite, ITestOutputHe
         Assert.Equal(200, objects.Status);
         Assert.Equal((2, 1), (Count(objects, "accepted"), Count(objects, "quarantined")));
 
-        // The host's own form for a batch of strings: Data.events is one string holding the JSON array.
+        // The host's own form (dataType binary): Data.events is one string holding the JSON array of base64 bodies.
         var oneString = EventHubInvocation.Create([Samples.Event("one-a"), deep, Samples.Event("one-b")], "3", 0, Now);
-        oneString["Data"]!["events"] = JsonValue.Create(oneString["Data"]!["events"]!.ToJsonString());
+        Assert.Equal(JsonValueKind.String, oneString["Data"]!["events"]!.GetValueKind());
         var strings = await handler.Host.InvokeAsync("IngestAuditEvents", oneString);
 
         Assert.Equal(200, strings.Status);
@@ -126,24 +126,26 @@ public sealed class HostileProducerTests(EmulatorsFixture azurite, ITestOutputHe
     }
 
     /// <summary>
-    /// The host serializes a batch of strings as one JSON string holding a JSON array of strings, so a message byte
-    /// the serializer escapes as \u00XX becomes 7 bytes (measured here with the same escaping), and the largest
-    /// invocation host.json allows is maxEventBatchSize × 7 × the largest message (Event Hubs Standard: 1 MB) plus
-    /// metadata. It must fit what the handler can read, or that batch would be refused on every retry.
+    /// With dataType "binary" the host serializes the batch's byte arrays (Json.NET: base64, nothing escaped) and passes the
+    /// array as one JSON string, so a message of n bytes takes 4n/3 bytes whatever it holds (measured here on the host's
+    /// form; with "string" a control character took 7), and the largest invocation host.json allows is maxEventBatchSize ×
+    /// 4/3 × the largest message (Event Hubs Standard: 1 MB) plus metadata. It must fit what the handler can read, or that
+    /// batch would be refused on every retry.
     /// </summary>
     [Fact]
     public void The_largest_batch_host_json_allows_fits_what_the_handler_reads()
     {
+        Assert.Equal("binary", EventHubInvocation.DataType);
         var hostJson = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryLayout.Root, "host.json")))!;
         var maxEventBatchSize = hostJson["extensions"]!["eventHubs"]!["maxEventBatchSize"]!.GetValue<int>();
-        var relaxed = new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        int HostForm(string message) => JsonSerializer.Serialize(JsonSerializer.Serialize(new[] { message }, relaxed), relaxed).Length;
-        var expansion = (HostForm(new string('\u0001', 1000)) - HostForm("")) / 1000;
-        Assert.Equal(7, expansion);
+        long HostForm(byte[] message) => EventHubInvocation.Create([message], null, null, Now)["Data"]!["events"]!.ToJsonString().Length;
+        var worst = Enumerable.Range(0, 3000).Select(i => (byte)(i % 32)).ToArray(); // control bytes: the worst case as text
+        var expansion = (HostForm(worst) - HostForm([])) / 3000.0;
+        Assert.Equal(4 / 3.0, expansion, 3);
 
         const long metadataPerEvent = 8 * 1024; // sequence number, offset, times, system properties (user properties count in the message)
         var largestMessage = new IngestOptions().MaxEventBytes;
-        var largestInvocation = maxEventBatchSize * ((long)expansion * largestMessage + metadataPerEvent) + 64 * 1024;
+        var largestInvocation = maxEventBatchSize * (long)(expansion * largestMessage + metadataPerEvent) + 64 * 1024;
 
         Assert.True(largestInvocation <= HandlerApp.MaxInvocationBytes,
             $"maxEventBatchSize {maxEventBatchSize} allows {largestInvocation} bytes; the handler reads at most {HandlerApp.MaxInvocationBytes}");
