@@ -17,7 +17,7 @@ public sealed class SecretProtector
     private const int NonceBytes = 12;
     private const int TagBytes = 16;
 
-    private readonly List<(string Id, byte[] Key)> _keys;
+    private volatile List<(string Id, byte[] Key)> _keys;
 
     /// <summary>
     /// Why no secret can be encrypted or decrypted now, or null. Set when the key setting is still an unresolved Key Vault
@@ -25,18 +25,39 @@ public sealed class SecretProtector
     /// health answers 503 with this reason, and the API and invocations are refused with it (HandlerApp), so the host
     /// retries ingest and nothing leaves Event Hubs unstored.
     /// </summary>
-    public string? UnavailableReason { get; }
+    public string? UnavailableReason => _unavailableReason;
+    private volatile string? _unavailableReason;
 
-    private SecretProtector(string unavailableReason) => (_keys, UnavailableReason) = ([], unavailableReason);
+    /// <summary>The Key Vault reference the setting still held at start-up, or null (see <see cref="SecretKeysResolver"/>).</summary>
+    public KeyVaultReference? PendingReference { get; }
+
+    private SecretProtector(string unavailableReason, KeyVaultReference? reference) =>
+        (_keys, _unavailableReason, PendingReference) = ([], unavailableReason, reference);
 
     public SecretProtector(IEnumerable<(string Id, byte[] Key)> keys)
     {
-        _keys = keys.ToList();
-        if (_keys.Count == 0)
+        _keys = Checked(keys.ToList());
+    }
+
+    /// <summary>The key ring read later (from Key Vault, as the unresolved reference names it): from now on secrets work.</summary>
+    public void Resolve(string value)
+    {
+        var resolved = FromSetting(value);
+        if (resolved.UnavailableReason is { } still)
+        {
+            throw new InvalidOperationException(still);
+        }
+        _keys = resolved._keys;
+        _unavailableReason = null;
+    }
+
+    private static List<(string Id, byte[] Key)> Checked(List<(string Id, byte[] Key)> keys)
+    {
+        if (keys.Count == 0)
         {
             throw new InvalidOperationException($"{SettingName} lists no key.");
         }
-        foreach (var (id, key) in _keys)
+        foreach (var (id, key) in keys)
         {
             if (key.Length != 32)
             {
@@ -47,6 +68,7 @@ public sealed class SecretProtector
                 throw new InvalidOperationException($"{SettingName}: key id '{id}' may hold only letters, digits and '-'.");
             }
         }
+        return keys;
     }
 
     public string CurrentKeyId => UnavailableReason is null ? _keys[0].Id : throw new InvalidOperationException(UnavailableReason);
@@ -60,8 +82,9 @@ public sealed class SecretProtector
         if (value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
         {
             return new SecretProtector($"{SettingName} is an unresolved Key Vault reference: the platform could not read the secret yet. " +
-                "Check that the app's identity has the Key Vault Secrets User role and that the secret exists (the portal shows the reference's status under Environment variables), " +
-                "then refresh the references (az rest --method post --uri <app id>/config/configreferences/appsettings/refresh?api-version=2023-12-01) or restart the app.");
+                "Check that the app's identity has the Key Vault Secrets User role and that the secret exists (the portal shows the reference's status under Environment variables); " +
+                "the app reads the secret itself every 30 seconds and goes on once it can, or refresh the references (az rest --method post --uri <app id>/config/configreferences/appsettings/refresh?api-version=2023-12-01).",
+                KeyVaultReference.Parse(value));
         }
         var keys = new List<(string, byte[])>();
         foreach (var entry in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -100,6 +100,9 @@ public static class HandlerApp
         services.AddSingleton(new EndpointPolicy(configuration.GetValue(EndpointPolicy.SettingName, false)));
         services.AddSingleton<ConfigurationRequestReader>();
         services.AddSingleton(SecretProtector.FromSetting(configuration[SecretProtector.SettingName])); // read now: a malformed key setting stops the start; an unresolved Key Vault reference is refused per request (SecretKeysGate)
+        services.AddSingleton(new KeyVaultAccess(StorageConnectionSettings.Credential(configuration["AuditStorage:credential"], configuration["AuditStorage:clientId"]),
+            new Azure.Security.KeyVault.Secrets.SecretClientOptions())); // the identity App Service resolves references with (keyVaultReferenceIdentity)
+        services.AddSingleton<SecretKeysResolver>();
         services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<TableServiceClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
         SettingsOptions.Add<DestinationTimeouts>(services, configuration, DestinationTimeouts.Read, DestinationTimeouts.Problems);
         services.AddSingleton(sp => new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting], sp.GetRequiredService<DestinationTimeouts>().Request));

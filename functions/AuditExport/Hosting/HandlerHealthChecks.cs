@@ -38,18 +38,18 @@ public static class HandlerHealthChecks
         }
     }
 
-    private sealed class SecretKeysCheck(SecretProtector secrets) : IHealthCheck
+    private sealed class SecretKeysCheck(SecretProtector secrets, SecretKeysResolver resolver) : IHealthCheck
     {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
         {
-            if (secrets.UnavailableReason is { } unavailable)
+            if (!await resolver.EnsureAsync(cancellationToken) && secrets.UnavailableReason is { } unavailable)
             {
-                return Task.FromResult(HealthCheckResult.Unhealthy(unavailable));
+                return HealthCheckResult.Unhealthy(unavailable);
             }
             var probe = SecretProtector.Context(Guid.Empty, "health");
-            return Task.FromResult(secrets.Unprotect(secrets.Protect("probe", probe), probe) == "probe"
+            return secrets.Unprotect(secrets.Protect("probe", probe), probe) == "probe"
                 ? HealthCheckResult.Healthy()
-                : HealthCheckResult.Unhealthy("a secret did not decrypt to what was encrypted"));
+                : HealthCheckResult.Unhealthy("a secret did not decrypt to what was encrypted");
         }
     }
 }

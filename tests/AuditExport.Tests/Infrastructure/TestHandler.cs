@@ -27,7 +27,7 @@ public sealed class TestHandler : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<TestHandler> StartAsync(IDictionary<string, string> settings, TimeProvider? clock = null, FaultInjectionPolicy? faults = null,
-        Azure.Core.Pipeline.HttpPipelinePolicy? perCall = null)
+        Azure.Core.Pipeline.HttpPipelinePolicy? perCall = null, KeyVaultAccess? keyVault = null)
     {
         // Port 0: Kestrel binds a free port and says which (no probe-then-bind race between tests running in parallel).
         var args = Arguments(settings.Append(new(HandlerApp.PortVariable, "0")));
@@ -45,6 +45,10 @@ public sealed class TestHandler : IAsyncDisposable
             if (clock is not null)
             {
                 builder.Services.AddSingleton(clock);
+            }
+            if (keyVault is not null)
+            {
+                builder.Services.AddSingleton(keyVault);
             }
             var options = new StorageClientOptions();
             options.RetryDelay = TimeSpan.FromMilliseconds(20); // keep retried failures quick in tests
