@@ -34,8 +34,35 @@ public sealed record ExportJob(
 
     public const int MaxEarlierAttempts = 100;
 
-    /// <summary>Newest first in the table: the id counts down with the window end.</summary>
-    public static string NewJobId(DateTimeOffset windowEnd) => $"{DateTimeOffset.MaxValue.UtcTicks - windowEnd.UtcTicks:D19}";
+    private const string WindowEndFormat = "yyyyMMdd'T'HHmmss'Z'";
+
+    /// <summary>
+    /// A job's id as people read it: its window's end (windows end on whole seconds) and the first 8 hex digits of its
+    /// configuration, so the jobs of one window for different destinations differ: <c>20261201T100000Z-3f2a9c1b</c>.
+    /// </summary>
+    public static string NewJobId(Guid configurationId, DateTimeOffset windowEnd) =>
+        $"{windowEnd.UtcDateTime.ToString(WindowEndFormat, System.Globalization.CultureInfo.InvariantCulture)}-{configurationId.ToString("N")[..8]}";
+
+    /// <summary>The job's row key: newest first in the table, counting down with the window end.</summary>
+    public static string RowKey(DateTimeOffset windowEnd) => $"{DateTimeOffset.MaxValue.UtcTicks - windowEnd.UtcTicks:D19}";
+
+    /// <summary>
+    /// The row key of the job <paramref name="jobId"/> names for <paramref name="configurationId"/>, or null when it
+    /// names another configuration's job or nothing. Ids written before ids were readable (the row key itself) still work.
+    /// </summary>
+    public static string? RowKeyOf(Guid configurationId, string jobId)
+    {
+        if (jobId.Length == 19 && jobId.All(char.IsAsciiDigit))
+        {
+            return jobId;
+        }
+        var parts = jobId.Split('-');
+        return parts.Length == 2 && parts[1] == configurationId.ToString("N")[..8]
+            && DateTimeOffset.TryParseExact(parts[0], WindowEndFormat, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var windowEnd)
+            ? RowKey(windowEnd)
+            : null;
+    }
 
     /// <summary>This job set up for its next attempt: the attempt that ended (or was cut off) joins the history.</summary>
     public ExportJob Redo(string trigger, DateTimeOffset now)

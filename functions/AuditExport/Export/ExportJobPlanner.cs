@@ -73,7 +73,7 @@ public sealed class ExportJobPlanner(ExportStores stores, SegmentReader segments
             logger.LogInformation("Export of {Id}: the window ({Start:O}, {Available:O}] holds more than {Bound} records; this job covers ({Start:O}, {End:O}]",
                 configuration.Id, start, available, options.MaxRecordsPerJob, start, end);
         }
-        var job = new ExportJob(configuration.Id, ExportJob.NewJobId(end), start, end, ExportJobStatus.Running, 1, 0, 0, [], null, trigger, now, null);
+        var job = new ExportJob(configuration.Id, ExportJob.NewJobId(configuration.Id, end), start, end, ExportJobStatus.Running, 1, 0, 0, [], null, trigger, now, null);
         // The state names the job before its row exists: a crash or failure between the two leaves a name with no row
         // (the next run starts afresh from the same watermark), never a RUNNING row that no state names. The window is
         // recorded, in the row, before any upload.

@@ -85,7 +85,11 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
     public async Task<ExportJob?> GetJobAsync(Guid configurationId, string jobId, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken);
-        var e = await _jobs.FindAsync(configurationId.ToString(), jobId, cancellationToken: cancellationToken);
+        if (ExportJob.RowKeyOf(configurationId, jobId) is not { } rowKey)
+        {
+            return null;
+        }
+        var e = await _jobs.FindAsync(configurationId.ToString(), rowKey, cancellationToken: cancellationToken);
         return e is null ? null : ToJob(e);
     }
 
@@ -101,7 +105,7 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
 
     public async Task SaveJobAsync(ExportJob job, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(job.ConfigurationId.ToString(), job.JobId)
+        var entity = new TableEntity(job.ConfigurationId.ToString(), ExportJob.RowKey(job.WindowEnd))
         {
             ["WindowStart"] = job.WindowStart,
             ["WindowEnd"] = job.WindowEnd,
@@ -127,7 +131,7 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
 
     private static ExportJob ToJob(TableEntity e) => new(
         Guid.Parse(e.PartitionKey),
-        e.RowKey,
+        ExportJob.NewJobId(Guid.Parse(e.PartitionKey), e.GetDateTimeOffset("WindowEnd")!.Value),
         e.GetDateTimeOffset("WindowStart")!.Value,
         e.GetDateTimeOffset("WindowEnd")!.Value,
         Enum.Parse<ExportJobStatus>(e.GetString("Status")!),

@@ -41,6 +41,14 @@ public sealed class ExportEngineTests(EmulatorsFixture emulators)
         Assert.Equal("SUCCEEDED", lastExport.GetProperty("status").GetString());
         Assert.Equal(16, lastExport.GetProperty("records").GetInt64());
         Assert.Equal(60, lastExport.GetProperty("lagSeconds").GetInt64()); // now - watermark = the safety lag
+
+        // Job ids read as the window's end and the configuration, so the two destinations' jobs of one window differ.
+        var adlsJob = Assert.Single(await bench.JobsAsync(adls));
+        Assert.Equal($"20261122T095900Z-{s3.Replace("-", "")[..8]}", job.GetProperty("id").GetString());
+        Assert.Equal($"20261122T095900Z-{adls.Replace("-", "")[..8]}", adlsJob.GetProperty("id").GetString());
+        Assert.Equal(job.GetProperty("id").GetString(), lastExport.GetProperty("jobId").GetString());
+        Assert.Equal(ExportJob.RowKey(job.GetProperty("windowEnd").GetDateTimeOffset()), ExportJob.RowKeyOf(Guid.Parse(s3), job.GetProperty("id").GetString()!));
+        Assert.Null(ExportJob.RowKeyOf(Guid.Parse(adls), job.GetProperty("id").GetString()!)); // another configuration's job names nothing here
     }
 
     [Fact]
