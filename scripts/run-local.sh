@@ -26,4 +26,5 @@ echo "Installing the pinned emulators (npm ci; the first time takes about a minu
 scripts/install-emulators.sh
 echo "Building (dotnet build; the first time restores packages and takes a minute or two) ..."
 dotnet build AuditExport.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
-dotnet run --project tools/AuditExport.LocalHost -c Release --no-build -- "${args[@]}"
+# exec: this script's process becomes the run's, so `kill <pid>` reaches it and it stops everything it started.
+exec dotnet tools/AuditExport.LocalHost/bin/Release/net10.0/AuditExport.LocalHost.dll "${args[@]}"

@@ -27,6 +27,57 @@ public sealed class LocalRunTests
         Assert.Contains("0 accepted, 16 duplicates", text);
     }
 
+    /// <summary>
+    /// `kill &lt;pid&gt;` stops --serve as Ctrl-C does: the run's own emulators, handler and front door stop with it. The
+    /// script execs the run, so its pid is the run's (checked on the script's last line).
+    /// </summary>
+    [Fact]
+    public async Task Serve_stops_everything_it_started_on_SIGTERM_and_the_script_hands_its_pid_to_it()
+    {
+        var script = File.ReadAllLines(Path.Combine(RepositoryLayout.Root, "scripts", "run-local.sh"));
+        Assert.StartsWith("exec dotnet tools/AuditExport.LocalHost/bin/Release/net10.0/AuditExport.LocalHost.dll ", script.Last(l => l.Trim().Length > 0));
+
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(LocalRun).Assembly.Location, "--serve"])
+        {
+            WorkingDirectory = RepositoryLayout.Root, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = new System.Text.StringBuilder();
+        var handlerUrl = new TaskCompletionSource<Uri>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (output) { output.AppendLine(e.Data); }
+            if (e.Data?.Contains("/IngestAuditEvents -d", StringComparison.Ordinal) == true)
+            {
+                var url = e.Data.Split(' ').First(w => w.EndsWith("/IngestAuditEvents", StringComparison.Ordinal));
+                handlerUrl.TrySetResult(new Uri(url[..^"IngestAuditEvents".Length]));
+            }
+        };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var handler = await handlerUrl.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            using var http = new HttpClient();
+            Assert.True((await http.GetAsync(new Uri(handler, "/api/health"))).IsSuccessStatusCode, "the handler was not serving");
+
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString()])) { await kill.WaitForExitAsync(); }
+
+            Assert.True(process.WaitForExit(30_000), "--serve kept running after SIGTERM:\n" + output);
+            Assert.Equal(0, process.ExitCode);
+            await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri(handler, "/api/health"))); // the handler stopped with it
+            lock (output) { Assert.Contains("Stopping ...", output.ToString()); }
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     private static (int Exit, string Output) RunScript(string workingDirectory, params string[] args)
     {
         var info = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(AuditExport.LocalHost.RepositoryLayout.Root, "scripts", "run-local.sh"), .. args])
