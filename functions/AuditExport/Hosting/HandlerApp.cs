@@ -61,7 +61,7 @@ public static class HandlerApp
         InvocationLogScope.Use(app);
         SecretKeysGate.Use(app);
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        NoSuchRoute.Use(app);
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi("/api/openapi.json").RequireAuthorization(ApiPolicies.Reader);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using AuditExport.LocalHost;
 using AuditExport.Tests.Infrastructure;
 
@@ -24,14 +25,21 @@ public sealed class FrontDoorTests(EmulatorsFixture emulators)
     }
 
     [Fact]
-    public async Task Undeclared_routes_methods_and_route_values_that_fail_their_constraint_answer_404()
+    public async Task Undeclared_routes_and_methods_answer_the_hosts_bare_404_and_an_id_that_is_not_a_uuid_a_problem_that_says_so()
     {
         await using var handler = await StartAsync();
         using var http = handler.Http();
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/not-a-function")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.PatchAsync($"/api/export-configurations/{Guid.NewGuid()}", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/export-configurations/not-a-guid")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync("/IngestAuditEvents", null)).StatusCode); // invocations are not HTTP routes
+
+        // function.json forwards any {id}; the handler takes UUIDs only and says so.
+        using var mistyped = await http.GetAsync("/api/export-configurations/not-a-uuid/jobs");
+        var problem = await mistyped.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(HttpStatusCode.NotFound, mistyped.StatusCode);
+        Assert.Equal("application/problem+json", mistyped.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("No such route.", problem.GetProperty("title").GetString());
+        Assert.Equal("GET /api/export-configurations/not-a-uuid/jobs matches no route of this API. " + AuditExport.Api.NoSuchRoute.IdHint, problem.GetProperty("detail").GetString());
     }
 
     [Fact]
