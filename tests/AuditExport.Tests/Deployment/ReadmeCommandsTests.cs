@@ -43,10 +43,13 @@ public sealed partial class ReadmeCommandsTests
         {
             foreach (var line in install)
             {
-                // As written, but into this test's folders: no global install, no package cache shared with other runs.
+                // As written, but into this test's folders: no global install. The install gets a package cache of its own (never
+                // an older 1.0.0 left by an earlier run); the pack keeps the usual one, or it would restore the working tree's
+                // project against a cache this test deletes.
                 var command = line.Replace("./packages", Path.Combine(folder.FullName, "packages"), StringComparison.Ordinal)
                     .Replace(" -g ", $" --tool-path {Path.Combine(folder.FullName, "tools")} ", StringComparison.Ordinal);
-                var (exit, output) = await RunAsync(command, RepositoryLayout.Root, TimeSpan.FromMinutes(3), ("NUGET_PACKAGES", Path.Combine(folder.FullName, "nuget")));
+                (string, string)[] environment = line.StartsWith("dotnet tool install", StringComparison.Ordinal) ? [("NUGET_PACKAGES", Path.Combine(folder.FullName, "nuget"))] : [];
+                var (exit, output) = await RunAsync(command, RepositoryLayout.Root, TimeSpan.FromMinutes(3), environment);
                 Assert.True(exit == 0, $"{command}\n{output}");
             }
             var (helpExit, help) = await RunAsync($"{Path.Combine(folder.FullName, "tools", "audit-export")} --help", folder.FullName, TimeSpan.FromMinutes(1));
