@@ -21,10 +21,10 @@ public sealed record KeyVaultAccess(TokenCredential Credential, SecretClientOpti
 /// and hands it to the <see cref="SecretProtector"/>: the app goes on without a restart once the role or the secret is
 /// there. App Service resolves the reference on its next restart or refresh anyway; this only closes the gap.
 /// </summary>
-public sealed class SecretKeysResolver(SecretProtector secrets, KeyVaultAccess access, TimeProvider clock, ILogger<SecretKeysResolver> logger)
+public sealed class SecretKeysResolver(SecretProtector secrets, KeyVaultAccess access, ILogger<SecretKeysResolver> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private DateTimeOffset _lastAttempt = DateTimeOffset.MinValue;
+    private long? _lastAttempt; // Stopwatch ticks: the interval is real time, whatever clock the app is given
 
     /// <summary>True when the keys are usable (now, or after this attempt).</summary>
     public async Task<bool> EnsureAsync(CancellationToken cancellationToken)
@@ -40,12 +40,11 @@ public sealed class SecretKeysResolver(SecretProtector secrets, KeyVaultAccess a
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var now = clock.GetUtcNow();
-            if (secrets.UnavailableReason is null || now - _lastAttempt < access.RetryInterval)
+            if (secrets.UnavailableReason is null || (_lastAttempt is { } last && System.Diagnostics.Stopwatch.GetElapsedTime(last) < access.RetryInterval))
             {
                 return secrets.UnavailableReason is null;
             }
-            _lastAttempt = now;
+            _lastAttempt = System.Diagnostics.Stopwatch.GetTimestamp();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(access.AttemptTimeout);
             var client = new SecretClient(reference.VaultUri, access.Credential, access.Options);

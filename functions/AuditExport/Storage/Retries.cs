@@ -20,7 +20,7 @@ public static class Retries
 {
     /// <param name="onRetry">Called before each wait: the context, the attempt that failed (from 1), its exception, the delay.</param>
     public static ResiliencePipeline Transient(int maxAttempts, TimeSpan baseDelay, TimeSpan maxDelay, Func<Exception, bool> isTransient,
-        Action<ResilienceContext, int, Exception, TimeSpan> onRetry) =>
+        Action<ResilienceContext, int, Exception, TimeSpan> onRetry) => maxAttempts <= 1 ? ResiliencePipeline.Empty : // Polly's retry needs one retry at least
         new ResiliencePipelineBuilder { TimeProvider = TimeProvider.System }.AddRetry(new RetryStrategyOptions
         {
             MaxRetryAttempts = maxAttempts - 1,
@@ -36,7 +36,7 @@ public static class Retries
             },
         }).Build();
 
-    public static ResiliencePipeline OnConcurrentChange(int maxAttempts, Func<Exception, bool> isConflict, Action<int, Exception> onRetry) =>
+    public static ResiliencePipeline OnConcurrentChange(int maxAttempts, Func<Exception, bool> isConflict, Action<int, Exception> onRetry) => maxAttempts <= 1 ? ResiliencePipeline.Empty :
         new ResiliencePipelineBuilder { TimeProvider = TimeProvider.System }.AddRetry(new RetryStrategyOptions
         {
             MaxRetryAttempts = maxAttempts - 1,
