@@ -218,7 +218,7 @@ public sealed class ExportConfigurationService(
         var unreadable = new List<string>();
         foreach (var configuration in await store.ListAsync(cancellationToken))
         {
-            if (configuration.ProtectedSecret is null || configuration.Destination.SecretField is not { } field)
+            if (configuration.ProtectedSecret is null || configuration.Destination.SecretField is null)
             {
                 continue;
             }
@@ -238,7 +238,7 @@ public sealed class ExportConfigurationService(
                 continue;
             }
             var (outcome, _) = await ChangeAsync(configuration.Id, configuration.ETag, null, null, latest => Task.FromResult(
-                latest with { ProtectedSecret = secrets.Protect(clear!, SecretProtector.Context(latest.Id, field)) }), cancellationToken);
+                latest with { ProtectedSecret = Protect(latest.Id, latest.Destination, clear) }), cancellationToken);
             if (outcome == ConfigurationOutcome.Done)
             {
                 changed++;

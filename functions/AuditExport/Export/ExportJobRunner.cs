@@ -125,7 +125,7 @@ public sealed class ExportJobRunner(
             job = job with { Status = ExportJobStatus.Succeeded, Records = records, ObjectCount = objects.Count, Objects = objects, FinishedAt = clock.GetUtcNow() };
             await stores.SaveJobAsync(job, cancellationToken);
             await AdvanceAsync(lease, job, cancellationToken);
-            metrics.JobEnded(configuration.Id, configuration.Destination.Type.ToString(), AuditExportMetrics.SucceededOutcome, records, bytes);
+            metrics.JobEnded(configuration.Id, configuration.Destination.Type.ToString(), succeeded: true, records, bytes);
             activity?.SetTag("export.records", records);
             logger.LogInformation("Export of {Id} job {Job} succeeded: {Records} records in {Objects} objects, window ({Start:O}, {End:O}]",
                 configuration.Id, job.JobId, records, objects.Count, job.WindowStart, job.WindowEnd);
@@ -143,7 +143,7 @@ public sealed class ExportJobRunner(
             }
             var reason = RetryPolicy.Describe(e, serviceText: configuration.Destination.Endpoint is null);
             job = job with { Status = ExportJobStatus.Failed, FailureReason = reason, FinishedAt = clock.GetUtcNow() };
-            metrics.JobEnded(configuration.Id, configuration.Destination.Type.ToString(), "FAILED", 0, 0);
+            metrics.JobEnded(configuration.Id, configuration.Destination.Type.ToString(), succeeded: false, 0, 0);
             activity?.SetStatus(ActivityStatusCode.Error, reason);
             logger.LogError("Export of {Id} job {Job} failed (attempt {Attempt}); the watermark stays at {Watermark:O} and the next run redoes the same window: {Reason}",
                 configuration.Id, job.JobId, job.Attempts, job.WindowStart, reason);

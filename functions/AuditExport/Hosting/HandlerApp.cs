@@ -100,8 +100,9 @@ public static class HandlerApp
         services.AddSingleton(new EndpointPolicy(configuration.GetValue(EndpointPolicy.SettingName, false)));
         services.AddSingleton<ConfigurationRequestReader>();
         services.AddSingleton(SecretProtector.FromSetting(configuration[SecretProtector.SettingName])); // read now: a malformed key setting stops the start; an unresolved Key Vault reference is refused per request (SecretKeysGate)
-        services.AddSingleton(new KeyVaultAccess(StorageConnectionSettings.Credential(configuration["AuditStorage:credential"], configuration["AuditStorage:clientId"]),
-            new Azure.Security.KeyVault.Secrets.SecretClientOptions())); // the identity App Service resolves references with (keyVaultReferenceIdentity)
+        // The storage identity is the one App Service resolves Key Vault references with (keyVaultReferenceIdentity).
+        services.AddSingleton(sp => new KeyVaultAccess(sp.GetRequiredService<StorageConnection>().Credential ?? StorageConnectionSettings.Credential(null, null),
+            new Azure.Security.KeyVault.Secrets.SecretClientOptions()));
         services.AddSingleton<SecretKeysResolver>();
         services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<TableServiceClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
         SettingsOptions.Add<DestinationTimeouts>(services, configuration, DestinationTimeouts.Read, DestinationTimeouts.Problems);

@@ -62,20 +62,18 @@ public sealed class AuditExportMetrics : IDisposable
         }
     }
 
-    /// <param name="outcome">SUCCEEDED or FAILED; records and bytes count only for SUCCEEDED.</param>
-    public void JobEnded(Guid configurationId, string destinationType, string outcome, long records, long bytes)
+    /// <summary>An export job attempt that ended; records and bytes count only when it succeeded.</summary>
+    public void JobEnded(Guid configurationId, string destinationType, bool succeeded, long records, long bytes)
     {
         var id = new KeyValuePair<string, object?>("configuration.id", configurationId.ToString());
         var type = new KeyValuePair<string, object?>("destination.type", destinationType);
-        _exportJobs.Add(1, id, type, new("outcome", outcome));
-        if (outcome == SucceededOutcome)
+        _exportJobs.Add(1, id, type, new("outcome", succeeded ? "SUCCEEDED" : "FAILED"));
+        if (succeeded)
         {
             _exportRecords.Add(records, id, type);
             _exportBytes.Add(bytes, id, type);
         }
     }
-
-    public const string SucceededOutcome = "SUCCEEDED";
 
     /// <param name="states">Every state a configuration can be in, so a state no configuration is in reports 0.</param>
     public void HealthChecked(IReadOnlyList<ConfigurationHealth> configurations, IReadOnlyList<string> states) =>
