@@ -47,4 +47,19 @@ public sealed class KeyVaultRecoveryTests(EmulatorsFixture emulators)
         Assert.Contains(handler.Logs, l => l.Contains("from Key Vault (127.0.0.1, secret secret-protection-keys) itself", StringComparison.Ordinal));
         Assert.DoesNotContain(handler.Logs, l => l.Contains(TestKeys.Current.Split(':')[1], StringComparison.Ordinal)); // the ring is never logged
     }
+
+    /// <summary>The form the deployment writes (functionapp.bicep: VaultName and SecretName) names the vault and secret it reads.</summary>
+    [Fact]
+    public void The_reference_the_deployment_writes_is_read_as_its_vault_and_secret()
+    {
+        var bicep = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "infra-bicep", "modules", "functionapp.bicep"));
+        Assert.Contains("'@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretProtectionKeysSecretName})'", bicep);
+
+        var deployed = AuditExport.Configurations.KeyVaultReference.Parse("@Microsoft.KeyVault(VaultName=kv-auditexp-dev;SecretName=secret-protection-keys)");
+        var byUri = AuditExport.Configurations.KeyVaultReference.Parse("@Microsoft.KeyVault(SecretUri=https://kv-auditexp-dev.vault.azure.net/secrets/secret-protection-keys/0123abcd)");
+
+        Assert.Equal(new AuditExport.Configurations.KeyVaultReference(new Uri("https://kv-auditexp-dev.vault.azure.net"), "secret-protection-keys", null), deployed);
+        Assert.Equal(new AuditExport.Configurations.KeyVaultReference(new Uri("https://kv-auditexp-dev.vault.azure.net"), "secret-protection-keys", "0123abcd"), byUri);
+        Assert.Null(AuditExport.Configurations.KeyVaultReference.Parse("@Microsoft.KeyVault(SecretUri=http://kv.vault.azure.net/secrets/x/)")); // never over plain HTTP
+    }
 }
