@@ -17,6 +17,7 @@ public static class Handlers
         ["ExportStateTable"] = $"state{run}",
         ["IngestShardCount"] = shards.ToString(),
         ["SecretProtectionKeys"] = "bench:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        ["DigestSigningKeys"] = "bench:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         ["AllowCustomEndpoints"] = "true",
         ["ExportSafetyLagSeconds"] = "1",
     };

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Core;
+using AuditExport.Digests;
 
 namespace AuditExport.Cli;
 
@@ -57,12 +58,13 @@ public static class Cli
         public Commands(Context context)
         {
             _context = context;
-            Root = new RootCommand("Manage audit export configurations with Immuta's exportConfig verbs.");
+            Root = new RootCommand("Manage audit export configurations with Immuta's exportConfig verbs, and verify what they delivered.");
             foreach (var option in new Option[] { _url, _key, _token, _appId, _profile, _config, _json })
             {
                 Root.Options.Add(option);
             }
             Root.Subcommands.Add(Configure());
+            Root.Subcommands.Add(Verify());
             var exportConfig = new Command("exportConfig", "Export configurations (Immuta's verbs, with its JSON files)");
             Root.Subcommands.Add(exportConfig);
 
@@ -173,6 +175,72 @@ public static class Cli
             var file = FileArgument();
             Add(parent, verb, $"Replace the settings of a configuration of that kind (a secret left out is kept); answers as Immuta's {mutation}", [id, file], async (p, c) =>
                 await ImmutaAsync(await c.Api.SendAsync(HttpMethod.Put, $"{Configurations}/{Id(p, id)}", ReadFile(p.GetValue(file)!), c.Token), mutation));
+        }
+
+        private Command Verify()
+        {
+            var folder = new Argument<string>("FOLDER") { Description = "A local copy of a configuration's path (aws s3 sync s3://BUCKET/PATH FOLDER, or azcopy copy --recursive)" };
+            var keys = new Option<string?>("--keys") { Description = "The trusted public keys: a file saved from GET /api/signing-keys; without it they are read from the API" };
+            var fromApi = new Option<string?>("--from-api") { Description = "A configuration id: also compare with the jobs the service says it delivered (its 50 newest)" };
+            var command = new Command("verify", "Verify exported objects against their signed digests; prints OK or what is wrong per window; exit 5 on any finding") { folder };
+            command.Options.Add(keys);
+            command.Options.Add(fromApi);
+            command.SetAction(async (parsed, ct) =>
+            {
+                var root = parsed.GetValue(folder)!;
+                if (!Directory.Exists(root))
+                {
+                    await _context.Error.WriteLineAsync($"error: {root} is not a folder.");
+                    return ExitCodes.Usage;
+                }
+                if (parsed.GetValue(fromApi) is { } text && !Guid.TryParse(text, out _))
+                {
+                    await _context.Error.WriteLineAsync($"error: --from-api needs a configuration id (a UUID), not '{text}'.");
+                    return ExitCodes.Usage;
+                }
+                if (parsed.GetValue(keys) is { } file && parsed.GetValue(fromApi) is null)
+                {
+                    try
+                    {
+                        var trusted = Verification.Keys(ReadFile(file), file);
+                        return await Verification.PrintAsync(FolderVerifier.Verify(root, trusted), _context.Output);
+                    }
+                    catch (UsageException e)
+                    {
+                        await _context.Error.WriteLineAsync($"error: {e.Message}");
+                        return ExitCodes.Usage;
+                    }
+                }
+                return await RunVerbAsync(parsed, async (p, c) =>
+                {
+                    IReadOnlyList<PublicSigningKey> trusted;
+                    if (p.GetValue(keys) is { } keyFile)
+                    {
+                        trusted = Verification.Keys(ReadFile(keyFile), keyFile);
+                    }
+                    else
+                    {
+                        var answer = await c.Api.SendAsync(HttpMethod.Get, "signing-keys", null, c.Token);
+                        if (!answer.Succeeded || answer.Body is not { } body)
+                        {
+                            return await FailedAsync(answer);
+                        }
+                        trusted = Verification.Keys(body.GetRawText(), "GET /api/signing-keys");
+                    }
+                    var report = FolderVerifier.Verify(root, trusted);
+                    if (p.GetValue(fromApi) is { } configuration)
+                    {
+                        var jobs = await c.Api.SendAsync(HttpMethod.Get, $"{Configurations}/{configuration}/jobs", null, c.Token);
+                        if (!jobs.Succeeded || jobs.Body is not { } list)
+                        {
+                            return await FailedAsync(jobs);
+                        }
+                        report = FolderVerifier.CompareWithService(report, Guid.Parse(configuration), Verification.Delivered(list), root);
+                    }
+                    return await Verification.PrintAsync(report, _context.Output);
+                }, ct);
+            });
+            return command;
         }
 
         private Command Configure()

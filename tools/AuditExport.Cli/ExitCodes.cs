@@ -17,4 +17,7 @@ public static class ExitCodes
 
     /// <summary>The destination failed: <c>test</c> did not answer SUCCESS, or <c>export-now</c> ran a job that FAILED.</summary>
     public const int DestinationFailed = 4;
+
+    /// <summary><c>verify</c> found something wrong (or nothing to verify): each finding is printed.</summary>
+    public const int VerificationFailed = 5;
 }

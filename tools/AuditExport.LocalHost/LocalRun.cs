@@ -34,6 +34,7 @@ public static class LocalRun
         {
             ["AuditStorage"] = emulators.StorageConnectionString,
             ["SecretProtectionKeys"] = "local:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["DigestSigningKeys"] = "local:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["AllowCustomEndpoints"] = "true",
             ["ExportSafetyLagSeconds"] = SafetyLagSeconds.ToString(), // production default: 600
         });

@@ -32,6 +32,21 @@ public sealed class AdlsExportDestination(BlobContainerClient fileSystem, RetryP
     {
         private readonly BlobHttpHeaders _headers = new() { ContentType = contentType };
 
+        protected override string ObjectName => name;
+
+        protected override async Task<ExistingObject?> ReadExistingAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                var download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
+                return new ExistingObject(download.Value.Details.ContentLength, download.Value.Content);
+            }
+            catch (Azure.RequestFailedException e) when (e.Status == 404)
+            {
+                return null;
+            }
+        }
+
         protected override Task PutWholeAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
             retry.RunAsync($"Put Blob {name}", ct => blob.UploadAsync(BinaryData.FromBytes(content).ToStream(), new BlobUploadOptions { HttpHeaders = _headers }, ct), cancellationToken);
 

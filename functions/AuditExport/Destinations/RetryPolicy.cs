@@ -24,6 +24,8 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
         "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
         "NoSuchBucket", "AllAccessDisabled", "AccountProblem", "AuthenticationFailed", "AuthorizationFailure",
         "AuthorizationPermissionMismatch", "ContainerNotFound", "InvalidClientTokenId", "UnrecognizedClientException",
+        // Immutable storage (WORM) refusing to overwrite or delete: not transient; PartedObjectWriter compares what is there.
+        "BlobImmutableDueToPolicy", "BlobImmutableDueToLegalHold",
     };
 
     private static readonly ResiliencePropertyKey<string> What = new("what");
@@ -58,6 +60,19 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
             await action(ct);
             return true;
         }, cancellationToken);
+
+    /// <summary>
+    /// Whether a write failed in a way a WORM destination refuses an overwrite: Azure's 409 BlobImmutableDueToPolicy or
+    /// BlobImmutableDueToLegalHold, or S3's 403 AccessDenied (what a bucket policy that denies overwrites answers; Object
+    /// Lock itself keeps the locked version and stores a new one). An AccessDenied for want of permission looks the same:
+    /// the writer tells them apart by whether the object is there.
+    /// </summary>
+    public static bool MayBeRefusedOverwrite(Exception e) => Cause(e is DestinationAccessException { InnerException: { } inner } ? inner : e) switch
+    {
+        RequestFailedException storage => storage.Status == 409 && storage.ErrorCode is "BlobImmutableDueToPolicy" or "BlobImmutableDueToLegalHold",
+        AmazonServiceException aws => aws.StatusCode == HttpStatusCode.Forbidden && aws.ErrorCode == "AccessDenied",
+        _ => false,
+    };
 
     public static bool IsAccessError(Exception e) => e switch
     {

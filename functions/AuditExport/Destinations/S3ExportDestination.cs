@@ -20,6 +20,8 @@ public sealed class S3ExportDestination(IAmazonS3 s3, string bucket, bool custom
     private sealed class Writer(IAmazonS3 s3, string bucket, bool customEndpoint, RetryPolicy retry, string key, string contentType) : PartedObjectWriter(S3ExportDestination.PartBytes)
     {
         private string? _uploadId;
+
+        protected override string ObjectName => key;
         private readonly List<PartETag> _etags = [];
 
         protected override Task PutWholeAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
@@ -58,6 +60,19 @@ public sealed class S3ExportDestination(IAmazonS3 s3, string bucket, bool custom
                 PartETags = _etags,
             }, ct), cancellationToken);
 
+        protected override async Task<ExistingObject?> ReadExistingAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken);
+                return new ExistingObject(response.ContentLength, new OwningStream(response.ResponseStream, response));
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }
+
         protected override async Task AbandonAsync()
         {
             if (_uploadId is null)
@@ -73,5 +88,32 @@ public sealed class S3ExportDestination(IAmazonS3 s3, string bucket, bool custom
                 // Best effort: a lifecycle rule for incomplete multipart uploads cleans up what is left.
             }
         }
+    }
+}
+
+/// <summary>A response's body stream that disposes the response with it.</summary>
+internal sealed class OwningStream(Stream inner, IDisposable owner) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+            owner.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }

@@ -34,6 +34,11 @@ public sealed record ExportJob(
 
     public const int MaxEarlierAttempts = 100;
 
+    /// <summary>The signed digest a succeeded job wrote (its name under the configuration's path) and its SHA-256 (hex).</summary>
+    public string? Digest { get; init; }
+
+    public string? DigestSha256 { get; init; }
+
     private const string WindowEndFormat = "yyyyMMdd'T'HHmmss'Z'";
 
     /// <summary>

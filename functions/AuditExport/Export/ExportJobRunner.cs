@@ -121,8 +121,12 @@ public sealed class ExportJobRunner(
         activity?.SetTag("destination.type", configuration.Destination.Type.ToString());
         try
         {
-            var (records, objects, bytes) = await uploader.UploadAsync(configuration, lease, job, retry, cancellationToken);
-            job = job with { Status = ExportJobStatus.Succeeded, Records = records, ObjectCount = objects.Count, Objects = objects, FinishedAt = clock.GetUtcNow() };
+            var (records, objects, bytes, digest, digestSha256) = await uploader.UploadAsync(configuration, lease, job, retry, cancellationToken);
+            job = job with
+            {
+                Status = ExportJobStatus.Succeeded, Records = records, ObjectCount = objects.Count, Objects = objects, FinishedAt = clock.GetUtcNow(),
+                Digest = digest, DigestSha256 = digestSha256,
+            };
             await stores.SaveJobAsync(job, cancellationToken);
             await AdvanceAsync(lease, job, cancellationToken);
             metrics.JobEnded(configuration.Id, configuration.Destination.Type.ToString(), succeeded: true, records, bytes);
@@ -183,5 +187,7 @@ public sealed class ExportJobRunner(
             LastFailureReason = null,
             LastSuccessAt = job.FinishedAt,
             ConsecutiveFailures = 0,
+            LastDigest = job.Digest ?? s.LastDigest,
+            LastDigestSha256 = job.Digest is null ? s.LastDigestSha256 : job.DigestSha256,
         }, cancellationToken);
 }

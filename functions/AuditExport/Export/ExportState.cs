@@ -24,6 +24,14 @@ public sealed record ExportState(
     /// <summary>Failed runs since the last success (rows written before this was kept: 1 if the last job failed).</summary>
     public int ConsecutiveFailures { get; init; }
 
+    /// <summary>
+    /// The newest digest of the configuration's chain (its name under the path) and its SHA-256: the next job's digest
+    /// names it. Null before the first digested job; with <see cref="LastSuccessAt"/> set, exports ran before digests existed.
+    /// </summary>
+    public string? LastDigest { get; init; }
+
+    public string? LastDigestSha256 { get; init; }
+
     /// <summary>The last run stopped at its time budget with more to export: the ExportBacklogs timer goes on with it.</summary>
     public bool Backlog { get; init; }
 

@@ -38,6 +38,8 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
             LastSuccessAt = e.GetDateTimeOffset("LastSuccessAt") ?? (lastStatus == nameof(ExportJobStatus.Succeeded) ? lastFinishedAt : null),
             ConsecutiveFailures = e.GetInt32("ConsecutiveFailures") ?? (lastStatus == nameof(ExportJobStatus.Failed) ? 1 : 0),
             Backlog = e.GetBoolean("Backlog") ?? false,
+            LastDigest = e.GetString("LastDigest"),
+            LastDigestSha256 = e.GetString("LastDigestSha256"),
         };
     }
 
@@ -61,6 +63,8 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
         Optional("LastRecords", state.LastRecords);
         Optional("LastFailureReason", state.LastFailureReason);
         Optional("LastSuccessAt", state.LastSuccessAt);
+        Optional("LastDigest", state.LastDigest);
+        Optional("LastDigestSha256", state.LastDigestSha256);
         entity["ConsecutiveFailures"] = state.ConsecutiveFailures;
         entity["Backlog"] = state.Backlog;
         try
@@ -126,6 +130,11 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
         {
             entity["FinishedAt"] = finished;
         }
+        if (job.Digest is not null)
+        {
+            entity["Digest"] = job.Digest;
+            entity["DigestSha256"] = job.DigestSha256;
+        }
         await _jobs.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 
@@ -145,6 +154,8 @@ public sealed class ExportStores(TableServiceClient tables, ExportOptions option
         e.GetDateTimeOffset("FinishedAt"))
     {
         EarlierAttempts = JsonSerializer.Deserialize<List<ExportAttempt>>(e.GetString("EarlierAttempts") ?? "[]", AttemptJson)!,
+        Digest = e.GetString("Digest"),
+        DigestSha256 = e.GetString("DigestSha256"),
     };
 
     private static readonly JsonSerializerOptions AttemptJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };

@@ -11,11 +11,14 @@ public static class ObjectNaming
 {
     public const string ContentType = "application/gzip";
 
-    public static string Name(ExportConfiguration configuration, DateTimeOffset windowEnd, int part)
+    public static string Name(ExportConfiguration configuration, DateTimeOffset windowEnd, int part) =>
+        configuration.Destination.ObjectName(RelativeName(configuration.Id, windowEnd, part));
+
+    /// <summary>The name under the configuration's path, as digests list it.</summary>
+    public static string RelativeName(Guid configurationId, DateTimeOffset windowEnd, int part)
     {
         var end = windowEnd.UtcDateTime;
-        var name = string.Create(CultureInfo.InvariantCulture,
-            $"{end:yyyy}/{end:MM}/{end:dd}/{end:HH}/audit_{end:yyyyMMdd'T'HHmmss'Z'}_{configuration.Id}_{part:D5}.jsonl.gz");
-        return configuration.Destination.ObjectName(name);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{end:yyyy}/{end:MM}/{end:dd}/{end:HH}/audit_{end:yyyyMMdd'T'HHmmss'Z'}_{configurationId}_{part:D5}.jsonl.gz");
     }
 }

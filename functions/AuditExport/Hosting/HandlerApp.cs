@@ -67,6 +67,7 @@ public static class HandlerApp
         app.MapOpenApi("/api/openapi.json").RequireAuthorization(ApiPolicies.Reader);
         Api.Rest.ExportConfigurationsApi.Map(app);
         Api.Rest.SecretKeysApi.Map(app);
+        Api.Rest.SigningKeysApi.Map(app);
         Api.GraphQL.GraphQLEndpoint.Map(app);
         ExportTimerFunctions.Map(app);
         HealthEndpoint.Map(app);
@@ -104,6 +105,11 @@ public static class HandlerApp
         services.AddSingleton(sp => new KeyVaultAccess(sp.GetRequiredService<StorageConnection>().Credential ?? StorageConnectionSettings.Credential(null, null),
             new Azure.Security.KeyVault.Secrets.SecretClientOptions()));
         services.AddSingleton<SecretKeysResolver>();
+        // Read now, as the secret-protection ring: malformed stops the start; an unresolved reference is read from Key Vault when needed.
+        var signingKeys = configuration[Digests.SigningKeyRing.SettingName];
+        Signing.DigestSigner.Check(signingKeys);
+        services.AddSingleton(sp => Signing.DigestSigner.FromSetting(signingKeys, sp.GetRequiredService<KeyVaultAccess>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<Signing.DigestSigner>()));
         services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<TableServiceClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
         SettingsOptions.Add<DestinationTimeouts>(services, configuration, DestinationTimeouts.Read, DestinationTimeouts.Problems);
         services.AddSingleton(sp => new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting], sp.GetRequiredService<DestinationTimeouts>().Request));

@@ -5,16 +5,6 @@ using Microsoft.Extensions.Logging;
 
 namespace AuditExport.Hosting;
 
-/// <summary>How the handler reaches Key Vault: the app's identity (the one App Service resolves references with) and client options.</summary>
-public sealed record KeyVaultAccess(TokenCredential Credential, SecretClientOptions Options)
-{
-    /// <summary>How often an unresolved key ring is read again (at most once per this, on demand).</summary>
-    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How long one attempt may take: a request or health probe waits for it, so it stays well under the probe's 5 s.</summary>
-    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(3);
-}
-
 /// <summary>
 /// When the key ring setting was still an unresolved Key Vault reference at start-up, reads the secret itself, with the
 /// app's identity, when a request or the health probe needs it (at most every <see cref="KeyVaultAccess.RetryInterval"/>),

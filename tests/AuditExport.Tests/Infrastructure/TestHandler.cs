@@ -1,3 +1,4 @@
+using AuditExport.Configurations;
 using AuditExport.Hosting;
 using AuditExport.LocalHost;
 using AuditExport.Storage;
@@ -85,6 +86,7 @@ public sealed class TestHandler : IAsyncDisposable
             ["AuditStorage"] = connectionString,
             ["ExportConfigurationsTable"] = EmulatorsFixture.UniqueName("configurations"),
             ["SecretProtectionKeys"] = TestKeys.Current,
+            ["DigestSigningKeys"] = TestKeys.Signing,
             ["AllowCustomEndpoints"] = "true",
             ["AuditEventsTable"] = eventsTable,
             ["QuarantineTable"] = quarantineTable,

@@ -8,6 +8,9 @@ public static class TestKeys
 
     public static string Current => OldKey;
 
+    /// <summary>The digest signing ring the test handlers start with (an Ed25519 seed).</summary>
+    public static readonly string Signing = "s1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     /// <summary>After rotation: the new key encrypts, the old one still decrypts.</summary>
     public static string Rotated => NewKey + ";" + OldKey;
 }

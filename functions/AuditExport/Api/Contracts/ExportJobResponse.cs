@@ -15,12 +15,15 @@ public sealed record ExportJobResponse(
     string Trigger,
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<ExportAttemptResponse> History)
+    IReadOnlyList<ExportAttemptResponse> History,
+    string? Digest,
+    string? DigestSha256)
 {
     public static ExportJobResponse From(ExportJob job) => new(job.JobId, job.Status.ToString().ToUpperInvariant(), job.WindowStart, job.WindowEnd,
         job.Records, job.ObjectCount, job.Objects, job.Attempts, job.FailureReason, job.Trigger, job.StartedAt, job.FinishedAt,
         [.. job.EarlierAttempts.Select(a => new ExportAttemptResponse(a.Number, a.StartedAt, a.FinishedAt, Upper(a.Outcome.ToString()), a.FailureReason)),
-            new ExportAttemptResponse(job.Attempts, job.StartedAt, job.FinishedAt, Upper(job.Status.ToString()), job.FailureReason)]);
+            new ExportAttemptResponse(job.Attempts, job.StartedAt, job.FinishedAt, Upper(job.Status.ToString()), job.FailureReason)],
+        job.Digest, job.DigestSha256);
 
     private static string Upper(string s) => s.ToUpperInvariant();
 }

@@ -45,6 +45,8 @@ public sealed class ExportJobGraphType : ObjectGraphType<ExportJob>
         Field<StringGraphType>("failureReason").Resolve(c => c.Source.FailureReason);
         Field<NonNullGraphType<ImmutaDateTimeGraphType>>("startedAt").Resolve(c => c.Source.StartedAt);
         Field<ImmutaDateTimeGraphType>("finishedAt").Resolve(c => c.Source.FinishedAt);
+        Field<StringGraphType>("digest").Description("The signed digest a succeeded job wrote, under the configuration's path").Resolve(c => c.Source.Digest);
+        Field<StringGraphType>("digestSha256").Description("The digest's SHA-256 (hex)").Resolve(c => c.Source.DigestSha256);
     }
 }
 
