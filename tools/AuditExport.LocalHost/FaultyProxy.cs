@@ -22,6 +22,9 @@ public enum FaultKind
 
 public sealed record Fault(FaultKind Kind, int Status = 500, TimeSpan Delay = default);
 
+/// <summary>A request as the proxy saw it: method, raw target and headers (names lower-case).</summary>
+public sealed record SeenRequest(string Method, string Target, IReadOnlyDictionary<string, string> Headers);
+
 /// <summary>
 /// A loopback HTTP proxy in front of an emulator that forwards every request unchanged, except those a
 /// rule picks: they fail before or after reaching the upstream, as a real service or network fails.
@@ -69,6 +72,14 @@ public sealed class FaultyProxy : IAsyncDisposable
         };
     }
 
+    /// <summary>Given the whole request (headers too), before <see cref="Faults"/>: null to go on, or the fault to inject.</summary>
+    public Func<HttpRequest, Fault?>? RequestFaults { get; set; }
+
+    /// <summary>When set, every request is kept in <see cref="Seen"/>, in arrival order.</summary>
+    public bool Record { get; set; }
+
+    public System.Collections.Concurrent.ConcurrentQueue<SeenRequest> Seen { get; } = new();
+
     public int Injected { get; private set; }
 
     /// <summary>Every request seen, faulty or not (a count of storage transactions when nothing is injected).</summary>
@@ -92,7 +103,12 @@ public sealed class FaultyProxy : IAsyncDisposable
     {
         var n = Interlocked.Increment(ref _requests);
         var request = context.Request;
-        var fault = Faults(n, request.Method, request.Path + request.QueryString);
+        if (Record)
+        {
+            Seen.Enqueue(new SeenRequest(request.Method, context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget,
+                request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString())));
+        }
+        var fault = RequestFaults?.Invoke(request) ?? Faults(n, request.Method, request.Path + request.QueryString);
         if (fault is not null)
         {
             lock (this)

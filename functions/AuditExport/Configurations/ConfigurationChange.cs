@@ -56,6 +56,7 @@ public sealed record ConfigurationChange(Guid ConfigurationId, DateTimeOffset At
             ["bucket"] = d.Bucket, ["region"] = d.Region, ["accessKeyId"] = d.AccessKeyId, ["roleArn"] = d.RoleArn,
             ["storageAccount"] = d.StorageAccount, ["fileSystem"] = d.FileSystem, ["endpoint"] = d.Endpoint?.AbsoluteUri,
             ["forcePathStyle"] = d.Endpoint is null ? null : d.ForcePathStyle ? "true" : "false",
+            ["serverSideEncryption"] = d.ServerSideEncryption, ["kmsKeyId"] = d.KmsKeyId, ["bucketKeyEnabled"] = d.BucketKeyEnabled ? "true" : null,
             [Secret] = c.ProtectedSecret is null ? null : "(set)",
         };
         return fields.Where(f => f.Value is not null).ToDictionary();

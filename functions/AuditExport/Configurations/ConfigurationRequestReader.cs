@@ -13,10 +13,14 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints, TimePro
 {
     private const string Nested = "endpointConfiguration";
 
+    /// <summary>S3's server-side encryption fields (optional; Immuta's files have none and are read as before).</summary>
+    private static readonly string[] Encryption = ["serverSideEncryption", "kmsKeyId", "bucketKeyEnabled"];
+
     private static readonly Dictionary<DestinationType, string[]> Fields = new()
     {
-        [DestinationType.S3AccessKey] = ["interval", "enabled", "startFrom", "bucket", "path", "region", "accessKeyId", "secretAccessKey", "endpoint", "forcePathStyle"],
-        [DestinationType.S3AssumedRole] = ["interval", "enabled", "startFrom", "bucket", "path", "region", "roleArn", "endpoint", "forcePathStyle"],
+        [DestinationType.S3AccessKey] = ["interval", "enabled", "startFrom", "bucket", "path", "region", "accessKeyId", "secretAccessKey", "endpoint", "forcePathStyle",
+            .. Encryption],
+        [DestinationType.S3AssumedRole] = ["interval", "enabled", "startFrom", "bucket", "path", "region", "roleArn", "endpoint", "forcePathStyle", .. Encryption],
         [DestinationType.AdlsSasToken] = ["interval", "enabled", "startFrom", "storageAccount", "fileSystem", "path", "sasToken", "endpoint"],
     };
 
@@ -104,7 +108,9 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints, TimePro
             {
                 roleArn = Checked(fields, "roleArn", DestinationRules.CheckRoleArn, errors);
             }
-            destination = new DestinationSettings(type, path, bucket, region, accessKeyId, roleArn, Endpoint: endpoint, ForcePathStyle: forcePathStyle);
+            var (sse, kmsKeyId, bucketKey) = ReadEncryption(fields, errors);
+            destination = new DestinationSettings(type, path, bucket, region, accessKeyId, roleArn, Endpoint: endpoint, ForcePathStyle: forcePathStyle,
+                ServerSideEncryption: sse, KmsKeyId: kmsKeyId, BucketKeyEnabled: bucketKey);
         }
         if (current is not null && secret is null && !errors.Any && destination.SecretField is { } secretField
             && SecretTarget.Changes(current.Destination, destination) is { Count: > 0 } changed)
@@ -112,6 +118,23 @@ public sealed class ConfigurationRequestReader(EndpointPolicy endpoints, TimePro
             errors.Add(secretField, $"is required when {string.Join(", ", changed)} changes: a stored secret is only ever sent to the place it was given for");
         }
         return errors.Any ? null : new ConfigurationInput(interval, enabled, destination, secret, startFrom) { Id = chosenId };
+    }
+
+    /// <summary>S3 server-side encryption: a KMS key and the bucket key belong to aws:kms only.</summary>
+    private static (string? Sse, string? KmsKeyId, bool BucketKey) ReadEncryption(Dictionary<string, JsonElement> fields, ValidationErrors errors)
+    {
+        var sse = Checked(fields, "serverSideEncryption", DestinationRules.CheckServerSideEncryption, errors, required: false);
+        var kmsKeyId = Checked(fields, "kmsKeyId", DestinationRules.CheckKmsKeyId, errors, required: false);
+        var bucketKey = Boolean(fields, "bucketKeyEnabled", errors);
+        if (kmsKeyId is not null && sse != DestinationRules.AwsKms)
+        {
+            errors.Add("kmsKeyId", $"needs serverSideEncryption {DestinationRules.AwsKms}");
+        }
+        if (bucketKey is true && sse != DestinationRules.AwsKms)
+        {
+            errors.Add("bucketKeyEnabled", $"needs serverSideEncryption {DestinationRules.AwsKms}");
+        }
+        return (sse, kmsKeyId, bucketKey ?? false);
     }
 
     /// <summary>

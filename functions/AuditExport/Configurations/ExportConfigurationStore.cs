@@ -144,6 +144,12 @@ public sealed class ExportConfigurationStore(TableServiceClient tables, string t
         Optional("StorageAccount", d.StorageAccount);
         Optional("FileSystem", d.FileSystem);
         Optional("Endpoint", d.Endpoint?.AbsoluteUri);
+        Optional("ServerSideEncryption", d.ServerSideEncryption);
+        Optional("KmsKeyId", d.KmsKeyId);
+        if (d.BucketKeyEnabled)
+        {
+            entity["BucketKeyEnabled"] = true;
+        }
         Optional("ProtectedSecret", c.ProtectedSecret);
         Optional("CreatedBy", c.CreatedBy?.Name);
         Optional("CreatedById", c.CreatedBy?.Id);
@@ -167,7 +173,10 @@ public sealed class ExportConfigurationStore(TableServiceClient tables, string t
             e.GetString("StorageAccount"),
             e.GetString("FileSystem"),
             endpoint is null ? null : new Uri(endpoint),
-            e.GetBoolean("ForcePathStyle") is true);
+            e.GetBoolean("ForcePathStyle") is true,
+            e.GetString("ServerSideEncryption"),
+            e.GetString("KmsKeyId"),
+            e.GetBoolean("BucketKeyEnabled") is true);
         return new ExportConfiguration(
             Guid.Parse(e.RowKey),
             Enum.Parse<ExportInterval>(e.GetString("Interval")!),

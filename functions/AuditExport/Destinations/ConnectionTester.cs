@@ -36,14 +36,15 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
             if (destination.IsS3)
             {
                 using var s3 = await s3Clients.CreateAsync(configurationId, destination, clear, timeout.Token);
-                await s3.PutObjectAsync(new PutObjectRequest
+                // With the export's encryption headers: a bucket policy that requires them refuses the probe as it would the export.
+                await s3.PutObjectAsync(S3Encryption.Of(destination).Apply(new PutObjectRequest
                 {
                     BucketName = destination.Bucket,
                     Key = destination.ObjectName(ProbeObjectName),
                     InputStream = new MemoryStream(probe),
                     ContentType = "application/json",
                     UseChunkEncoding = destination.Endpoint is null,
-                }, timeout.Token);
+                }), timeout.Token);
             }
             else
             {
@@ -55,7 +56,7 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var status = $"Error testing access to {StatusName(destination)} - {Redact(Reason(e, timeouts.Request, serviceText: destination.Endpoint is null))}";
+            var status = $"Error testing access to {StatusName(destination)} - {Redact(Reason(e, timeouts.Request, serviceText: destination.Endpoint is null))}{EncryptionHint(destination, e)}";
             logger.LogWarning("Connection test of configuration {Id} failed: {Status}", configurationId, status);
             return status;
         }
@@ -90,6 +91,12 @@ public sealed class ConnectionTester(S3ClientFactory s3Clients, DestinationGuard
         DestinationAccessException { InnerException: { } inner } => AwsMessage(RetryPolicy.Cause(inner), serviceText),
         _ => null,
     };
+
+    /// <summary>An S3 write refused while no encryption is configured: a bucket policy may demand the SSE headers.</summary>
+    private static string EncryptionHint(DestinationSettings destination, Exception e) =>
+        destination.IsS3 && destination.ServerSideEncryption is null && RetryPolicy.IsS3AccessDenied(e)
+            ? " (if a bucket policy requires server-side encryption headers, set serverSideEncryption, and kmsKeyId for aws:kms)"
+            : "";
 
     /// <summary>Belt and braces: a SAS signature never survives into a status, whatever an exception said.</summary>
     private static string Redact(string reason)

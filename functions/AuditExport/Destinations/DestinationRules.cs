@@ -6,6 +6,21 @@ namespace AuditExport.Destinations;
 /// <summary>Naming and format rules of AWS and Azure, checked before anything is stored or contacted.</summary>
 public static partial class DestinationRules
 {
+    public const string Aes256 = "AES256";
+    public const string AwsKms = "aws:kms";
+
+    /// <summary>S3's server-side encryption values the exporter sends as x-amz-server-side-encryption.</summary>
+    public static string? CheckServerSideEncryption(string value) =>
+        value is Aes256 or AwsKms ? null : $"must be {Aes256} (SSE-S3) or {AwsKms} (SSE-KMS)";
+
+    /// <summary>A KMS key as S3 takes it: key id, key ARN, alias name or alias ARN (multi-Region keys too).</summary>
+    public static string? CheckKmsKeyId(string value) =>
+        value.Length <= 2048 && KmsKeyPattern().IsMatch(value) ? null : "must be a KMS key id, key ARN, alias (alias/name) or alias ARN";
+
+    [System.Text.RegularExpressions.GeneratedRegex(
+        "^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|alias/[A-Za-z0-9/_-]{1,250})|alias/[A-Za-z0-9/_-]{1,250}|mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")]
+    private static partial System.Text.RegularExpressions.Regex KmsKeyPattern();
+
     public const int MaxPathLength = 512;
     public const int MaxSasTokenLength = 2048;
     public const int MaxEndpointLength = 2048;

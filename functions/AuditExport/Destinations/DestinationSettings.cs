@@ -9,7 +9,9 @@ public enum DestinationType
 
 /// <summary>
 /// Where a configuration exports to, without its secret. S3 types use Bucket, Region and AccessKeyId or
-/// RoleArn; ADLS uses StorageAccount and FileSystem. Path is normalised ("" for the root).
+/// RoleArn, and optionally server-side encryption (<see cref="ServerSideEncryption"/>: AES256 or aws:kms, with
+/// <see cref="KmsKeyId"/> and <see cref="BucketKeyEnabled"/> for aws:kms); ADLS uses StorageAccount and FileSystem.
+/// Path is normalised ("" for the root).
 /// </summary>
 public sealed record DestinationSettings(
     DestinationType Type,
@@ -21,7 +23,10 @@ public sealed record DestinationSettings(
     string? StorageAccount = null,
     string? FileSystem = null,
     Uri? Endpoint = null,
-    bool ForcePathStyle = false)
+    bool ForcePathStyle = false,
+    string? ServerSideEncryption = null,
+    string? KmsKeyId = null,
+    bool BucketKeyEnabled = false)
 {
     public bool IsS3 => Type is DestinationType.S3AccessKey or DestinationType.S3AssumedRole;
 

@@ -11,7 +11,7 @@ public sealed class ExportDestinationFactory(S3ClientFactory s3Clients, Destinat
         if (destination.IsS3)
         {
             var s3 = await retry.RunAsync("Open S3 destination", ct => s3Clients.CreateAsync(configurationId, destination, secret, ct), cancellationToken);
-            return new S3ExportDestination(s3, destination.Bucket!, destination.Endpoint is not null, retry);
+            return new S3ExportDestination(s3, destination.Bucket!, destination.Endpoint is not null, retry, S3Encryption.Of(destination));
         }
         var fileSystem = AdlsExportDestination.FileSystemClient(destination, secret, timeouts.BlobOptions());
         logger.LogDebug("Opened ADLS destination {Account}/{FileSystem} for {Id}", destination.StorageAccount, destination.FileSystem, configurationId);

@@ -67,12 +67,17 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     /// Lock itself keeps the locked version and stores a new one). An AccessDenied for want of permission looks the same:
     /// the writer tells them apart by whether the object is there.
     /// </summary>
-    public static bool MayBeRefusedOverwrite(Exception e) => Cause(e is DestinationAccessException { InnerException: { } inner } ? inner : e) switch
+    public static bool MayBeRefusedOverwrite(Exception e) => Unwrapped(e) switch
     {
         RequestFailedException storage => storage.Status == 409 && storage.ErrorCode is "BlobImmutableDueToPolicy" or "BlobImmutableDueToLegalHold",
-        AmazonServiceException aws => aws.StatusCode == HttpStatusCode.Forbidden && aws.ErrorCode == "AccessDenied",
-        _ => false,
+        _ => IsS3AccessDenied(e),
     };
+
+    /// <summary>S3's 403 AccessDenied: missing permission, a bucket policy's Deny (required encryption headers, no overwrites) or a KMS key policy.</summary>
+    public static bool IsS3AccessDenied(Exception e) =>
+        Unwrapped(e) is AmazonServiceException { StatusCode: HttpStatusCode.Forbidden, ErrorCode: "AccessDenied" };
+
+    private static Exception Unwrapped(Exception e) => Cause(e is DestinationAccessException { InnerException: { } inner } ? inner : e);
 
     public static bool IsAccessError(Exception e) => e switch
     {

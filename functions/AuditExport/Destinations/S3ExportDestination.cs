@@ -3,13 +3,16 @@ using Amazon.S3.Model;
 
 namespace AuditExport.Destinations;
 
-/// <summary>S3 through AWSSDK.S3: one PutObject for a small object, a multipart upload otherwise.</summary>
-public sealed class S3ExportDestination(IAmazonS3 s3, string bucket, bool customEndpoint, RetryPolicy retry) : IExportDestination
+/// <summary>
+/// S3 through AWSSDK.S3: one PutObject for a small object, a multipart upload otherwise, each with the configuration's
+/// server-side encryption headers (<see cref="S3Encryption"/>; UploadPart takes none: the upload's own apply).
+/// </summary>
+public sealed class S3ExportDestination(IAmazonS3 s3, string bucket, bool customEndpoint, RetryPolicy retry, S3Encryption? encryption = null) : IExportDestination
 {
     public const int PartBytes = 8 * 1024 * 1024; // S3 parts are at least 5 MiB except the last
 
     public Task<IObjectWriter> StartObjectAsync(string objectName, string contentType, CancellationToken cancellationToken) =>
-        Task.FromResult<IObjectWriter>(new Writer(s3, bucket, customEndpoint, retry, objectName, contentType));
+        Task.FromResult<IObjectWriter>(new Writer(s3, bucket, customEndpoint, retry, objectName, contentType, encryption ?? S3Encryption.None));
 
     public ValueTask DisposeAsync()
     {
@@ -17,7 +20,8 @@ public sealed class S3ExportDestination(IAmazonS3 s3, string bucket, bool custom
         return ValueTask.CompletedTask;
     }
 
-    private sealed class Writer(IAmazonS3 s3, string bucket, bool customEndpoint, RetryPolicy retry, string key, string contentType) : PartedObjectWriter(S3ExportDestination.PartBytes)
+    private sealed class Writer(IAmazonS3 s3, string bucket, bool customEndpoint, RetryPolicy retry, string key, string contentType, S3Encryption encryption)
+        : PartedObjectWriter(S3ExportDestination.PartBytes)
     {
         private string? _uploadId;
 
@@ -25,19 +29,19 @@ public sealed class S3ExportDestination(IAmazonS3 s3, string bucket, bool custom
         private readonly List<PartETag> _etags = [];
 
         protected override Task PutWholeAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
-            retry.RunAsync($"PutObject {key}", ct => s3.PutObjectAsync(new PutObjectRequest
+            retry.RunAsync($"PutObject {key}", ct => s3.PutObjectAsync(encryption.Apply(new PutObjectRequest
             {
                 BucketName = bucket,
                 Key = key,
                 InputStream = new MemoryStream(content.ToArray(), writable: false),
                 ContentType = contentType,
                 UseChunkEncoding = !customEndpoint,
-            }, ct), cancellationToken);
+            }), ct), cancellationToken);
 
         protected override async Task UploadPartAsync(int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
         {
             _uploadId ??= (await retry.RunAsync($"CreateMultipartUpload {key}", ct => s3.InitiateMultipartUploadAsync(
-                new InitiateMultipartUploadRequest { BucketName = bucket, Key = key, ContentType = contentType }, ct), cancellationToken)).UploadId;
+                encryption.Apply(new InitiateMultipartUploadRequest { BucketName = bucket, Key = key, ContentType = contentType }), ct), cancellationToken)).UploadId;
             var bytes = content.ToArray();
             var response = await retry.RunAsync($"UploadPart {partNumber} of {key}", ct => s3.UploadPartAsync(new UploadPartRequest
             {
@@ -115,5 +119,35 @@ internal sealed class OwningStream(Stream inner, IDisposable owner) : Stream
             owner.Dispose();
         }
         base.Dispose(disposing);
+    }
+}
+
+/// <summary>A configuration's S3 server-side encryption, as the headers of PutObject and CreateMultipartUpload carry it.</summary>
+public sealed record S3Encryption(string? Method, string? KmsKeyId, bool BucketKeyEnabled)
+{
+    public static readonly S3Encryption None = new(null, null, false);
+
+    public static S3Encryption Of(DestinationSettings destination) => new(destination.ServerSideEncryption, destination.KmsKeyId, destination.BucketKeyEnabled);
+
+    public PutObjectRequest Apply(PutObjectRequest request)
+    {
+        if (Method is not null)
+        {
+            request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(Method);
+            request.ServerSideEncryptionKeyManagementServiceKeyId = KmsKeyId;
+            request.BucketKeyEnabled = BucketKeyEnabled ? true : null;
+        }
+        return request;
+    }
+
+    public InitiateMultipartUploadRequest Apply(InitiateMultipartUploadRequest request)
+    {
+        if (Method is not null)
+        {
+            request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(Method);
+            request.ServerSideEncryptionKeyManagementServiceKeyId = KmsKeyId;
+            request.BucketKeyEnabled = BucketKeyEnabled ? true : null;
+        }
+        return request;
     }
 }

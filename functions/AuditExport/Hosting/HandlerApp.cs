@@ -1,3 +1,4 @@
+using AuditExport.Signing;
 using AuditExport.AuditStore;
 using AuditExport.Configurations;
 using AuditExport.Destinations;
@@ -106,10 +107,10 @@ public static class HandlerApp
             new Azure.Security.KeyVault.Secrets.SecretClientOptions()));
         services.AddSingleton<SecretKeysResolver>();
         // Read now, as the secret-protection ring: malformed stops the start; an unresolved reference is read from Key Vault when needed.
-        var signingKeys = configuration[Digests.SigningKeyRing.SettingName];
-        Signing.DigestSigner.Check(signingKeys);
-        services.AddSingleton(sp => Signing.DigestSigner.FromSetting(signingKeys, sp.GetRequiredService<KeyVaultAccess>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<Signing.DigestSigner>()));
+        var signingKeys = configuration[DigestSigner.SettingName];
+        DigestSigner.Check(signingKeys);
+        services.AddSingleton(sp => DigestSigner.FromSetting(signingKeys, sp.GetRequiredService<KeyVaultAccess>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<DigestSigner>()));
         services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<TableServiceClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
         SettingsOptions.Add<DestinationTimeouts>(services, configuration, DestinationTimeouts.Read, DestinationTimeouts.Problems);
         services.AddSingleton(sp => new S3ClientFactory(configuration[S3ClientFactory.StsEndpointSetting], sp.GetRequiredService<DestinationTimeouts>().Request));

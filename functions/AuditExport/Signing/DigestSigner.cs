@@ -14,6 +14,8 @@ namespace AuditExport.Signing;
 /// </summary>
 public sealed class DigestSigner
 {
+    public const string SettingName = SigningKeyRing.SettingName;
+
     private volatile SigningKeyRing? _ring;
     private readonly KeyVaultReference? _pending;
     private readonly KeyVaultAccess? _access;

@@ -59,7 +59,7 @@ public sealed partial class FunctionAppConfigurationTests
 
     private static async Task<HashSet<string>> HandlerEndpointsAsync()
     {
-        await using var handler = await TestHandler.StartAsync(new Dictionary<string, string> { ["AuditStorage"] = "UseDevelopmentStorage=true", ["SecretProtectionKeys"] = TestKeys.Current });
+        await using var handler = await TestHandler.StartAsync(new Dictionary<string, string> { ["AuditStorage"] = "UseDevelopmentStorage=true", ["SecretProtectionKeys"] = TestKeys.Current, ["DigestSigningKeys"] = TestKeys.Signing });
         return handler.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m.ToUpperInvariant()} {WithoutConstraints(e.RoutePattern.RawText!.TrimEnd('/'))}"))
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -115,7 +115,7 @@ public sealed partial class FunctionAppConfigurationTests
     [Fact]
     public async Task OpenApi_document_describes_every_configuration_route()
     {
-        await using var handler = await TestHandler.StartAsync(new Dictionary<string, string> { ["AuditStorage"] = "UseDevelopmentStorage=true", ["SecretProtectionKeys"] = TestKeys.Current });
+        await using var handler = await TestHandler.StartAsync(new Dictionary<string, string> { ["AuditStorage"] = "UseDevelopmentStorage=true", ["SecretProtectionKeys"] = TestKeys.Current, ["DigestSigningKeys"] = TestKeys.Signing });
         using var http = handler.Http();
         using var document = JsonDocument.Parse(await http.GetStringAsync("/api/openapi.json"));
         var paths = document.RootElement.GetProperty("paths");

@@ -8,12 +8,14 @@ namespace AuditExport.Api.Contracts;
 /// <summary>An export to S3 with an access key (Immuta's exportConfig.json for create:s3:accessKey, plus ours).</summary>
 public sealed record S3AccessKeyConfigurationRequest(
     ExportInterval Interval, string Bucket, string Region, string AccessKeyId, string SecretAccessKey, string? Path = null,
-    Guid? Id = null, bool? Enabled = null, StartFrom? StartFrom = null, string? Endpoint = null, bool? ForcePathStyle = null);
+    Guid? Id = null, bool? Enabled = null, StartFrom? StartFrom = null, string? Endpoint = null, bool? ForcePathStyle = null,
+    string? ServerSideEncryption = null, string? KmsKeyId = null, bool? BucketKeyEnabled = null);
 
 /// <summary>An export to S3 through an IAM role whose trust policy requires ExternalId = the configuration id.</summary>
 public sealed record S3AssumedRoleConfigurationRequest(
     ExportInterval Interval, string Bucket, string Region, string RoleArn, string? Path = null,
-    Guid? Id = null, bool? Enabled = null, StartFrom? StartFrom = null, string? Endpoint = null, bool? ForcePathStyle = null);
+    Guid? Id = null, bool? Enabled = null, StartFrom? StartFrom = null, string? Endpoint = null, bool? ForcePathStyle = null,
+    string? ServerSideEncryption = null, string? KmsKeyId = null, bool? BucketKeyEnabled = null);
 
 /// <summary>An export to ADLS Gen2 with a container SAS token (create and write).</summary>
 public sealed record AdlsSasTokenConfigurationRequest(
@@ -27,7 +29,8 @@ public sealed record AdlsSasTokenConfigurationRequest(
 public sealed record UpdateConfigurationRequest(
     ExportInterval Interval, bool? Enabled = null, string? Path = null, string? Endpoint = null,
     string? Bucket = null, string? Region = null, string? AccessKeyId = null, string? SecretAccessKey = null, string? RoleArn = null, bool? ForcePathStyle = null,
-    string? StorageAccount = null, string? FileSystem = null, string? SasToken = null);
+    string? StorageAccount = null, string? FileSystem = null, string? SasToken = null,
+    string? ServerSideEncryption = null, string? KmsKeyId = null, bool? BucketKeyEnabled = null);
 
 /// <summary>One audited change, newest first (never a secret: a secret shows as "(set)" or "(replaced)").</summary>
 public sealed record ConfigurationChangeResponse(

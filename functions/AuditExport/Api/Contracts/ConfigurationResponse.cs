@@ -40,6 +40,15 @@ public sealed record ConfigurationResponse(
                 endpoint["endpoint"] = d.Endpoint.AbsoluteUri;
                 endpoint["forcePathStyle"] = d.ForcePathStyle;
             }
+            if (d.ServerSideEncryption is not null)
+            {
+                endpoint["serverSideEncryption"] = d.ServerSideEncryption;
+                if (d.KmsKeyId is not null)
+                {
+                    endpoint["kmsKeyId"] = d.KmsKeyId;
+                }
+                endpoint["bucketKeyEnabled"] = d.BucketKeyEnabled;
+            }
         }
         else
         {

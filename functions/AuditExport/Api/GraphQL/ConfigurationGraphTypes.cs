@@ -51,6 +51,9 @@ public sealed class S3EndpointConfigurationGraphType : InterfaceGraphType<Export
         Field<NonNullGraphType<StringGraphType>>("region");
         Field<StringGraphType>("endpoint");
         Field<NonNullGraphType<BooleanGraphType>>("forcePathStyle");
+        Field<StringGraphType>("serverSideEncryption");
+        Field<StringGraphType>("kmsKeyId");
+        Field<NonNullGraphType<BooleanGraphType>>("bucketKeyEnabled");
     }
 
     /// <summary>The interface's fields, resolved, for the S3 object types.</summary>
@@ -61,6 +64,9 @@ public sealed class S3EndpointConfigurationGraphType : InterfaceGraphType<Export
         type.Field<NonNullGraphType<StringGraphType>>("region").Resolve(c => c.Source.Destination.Region);
         type.Field<StringGraphType>("endpoint").Description("An S3-compatible store's endpoint; null for AWS").Resolve(c => c.Source.Destination.Endpoint?.AbsoluteUri);
         type.Field<NonNullGraphType<BooleanGraphType>>("forcePathStyle").Resolve(c => c.Source.Destination.ForcePathStyle);
+        type.Field<StringGraphType>("serverSideEncryption").Description("AES256 or aws:kms, sent on every write; null: the bucket's default").Resolve(c => c.Source.Destination.ServerSideEncryption);
+        type.Field<StringGraphType>("kmsKeyId").Resolve(c => c.Source.Destination.KmsKeyId);
+        type.Field<NonNullGraphType<BooleanGraphType>>("bucketKeyEnabled").Resolve(c => c.Source.Destination.BucketKeyEnabled);
     }
 }
 

@@ -45,7 +45,16 @@ public abstract class CreateInputGraphType : InputObjectGraphType
         if (type != DestinationType.AdlsSasToken)
         {
             Field<BooleanGraphType>("forcePathStyle");
+            S3EncryptionFields(this);
         }
+    }
+
+    /// <summary>S3 server-side encryption, sent on every write and the connection test's probe.</summary>
+    internal static void S3EncryptionFields(InputObjectGraphType type)
+    {
+        type.Field<StringGraphType>("serverSideEncryption").Description("AES256 (SSE-S3) or aws:kms (SSE-KMS); left out, the bucket's default encryption applies");
+        type.Field<StringGraphType>("kmsKeyId").Description("With aws:kms: the KMS key (id, ARN, alias or alias ARN); left out, the AWS managed key aws/s3");
+        type.Field<BooleanGraphType>("bucketKeyEnabled").Description("With aws:kms: use an S3 Bucket Key (fewer KMS requests)");
     }
 
     private void Path() => Field<StringGraphType>("path").Description("Folder for the objects; left out, the root");
@@ -73,6 +82,7 @@ public sealed class UpdateExportConfigurationInputGraphType : InputObjectGraphTy
             Field<StringGraphType>(name);
         }
         Field<BooleanGraphType>("forcePathStyle");
+        CreateInputGraphType.S3EncryptionFields(this);
     }
 }
 
@@ -101,6 +111,7 @@ public abstract class UpdateOfKindInputGraphType : InputObjectGraphType
         if (type != DestinationType.AdlsSasToken)
         {
             Field<BooleanGraphType>("forcePathStyle");
+            CreateInputGraphType.S3EncryptionFields(this);
         }
     }
 }

@@ -289,6 +289,110 @@ namespace AuditExport.Tests.Api.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// The Ed25519 public keys export digests are signed with (the current one first); audit-export verify reads them from here
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<SigningKeysResponse> GetSigningKeysAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/signing-keys"
+                    urlBuilder_.Append("api/signing-keys");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<SigningKeysResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Service Unavailable", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Immuta's audit export GraphQL API: createS3AccessKeyExportConfiguration, getAllExportConfigurations and the rest (schema: Api/GraphQL/schema.graphql)
         /// </summary>
         /// <returns>OK</returns>
@@ -2546,6 +2650,12 @@ namespace AuditExport.Tests.Api.Generated
         [System.ComponentModel.DataAnnotations.Required]
         public System.Collections.Generic.ICollection<ExportAttemptResponse> History { get; set; } = new System.Collections.ObjectModel.Collection<ExportAttemptResponse>();
 
+        [System.Text.Json.Serialization.JsonPropertyName("digest")]
+        public string? Digest { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("digestSha256")]
+        public string? DigestSha256 { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -2775,6 +2885,36 @@ namespace AuditExport.Tests.Api.Generated
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublicSigningKey
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("keyId")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string KeyId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("algorithm")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Algorithm { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("publicKey")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string PublicKey { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("current")]
+        public bool Current { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ReEncryption
     {
 
@@ -2850,6 +2990,15 @@ namespace AuditExport.Tests.Api.Generated
         [System.Text.Json.Serialization.JsonPropertyName("forcePathStyle")]
         public bool? ForcePathStyle { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("serverSideEncryption")]
+        public string? ServerSideEncryption { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("kmsKeyId")]
+        public string? KmsKeyId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("bucketKeyEnabled")]
+        public bool? BucketKeyEnabled { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -2899,6 +3048,34 @@ namespace AuditExport.Tests.Api.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("forcePathStyle")]
         public bool? ForcePathStyle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("serverSideEncryption")]
+        public string? ServerSideEncryption { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("kmsKeyId")]
+        public string? KmsKeyId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("bucketKeyEnabled")]
+        public bool? BucketKeyEnabled { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SigningKeysResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("keys")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.ICollection<PublicSigningKey> Keys { get; set; } = new System.Collections.ObjectModel.Collection<PublicSigningKey>();
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -2955,6 +3132,15 @@ namespace AuditExport.Tests.Api.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("sasToken")]
         public string? SasToken { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("serverSideEncryption")]
+        public string? ServerSideEncryption { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("kmsKeyId")]
+        public string? KmsKeyId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("bucketKeyEnabled")]
+        public bool? BucketKeyEnabled { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
