@@ -20,7 +20,8 @@ public enum FaultKind
     Hang,
 }
 
-public sealed record Fault(FaultKind Kind, int Status = 500, TimeSpan Delay = default);
+/// <param name="Code">The error code to answer (S3's and Azure Storage's XML, and x-ms-error-code); by default one that fits the status.</param>
+public sealed record Fault(FaultKind Kind, int Status = 500, TimeSpan Delay = default, string? Code = null);
 
 /// <summary>A request as the proxy saw it: method, raw target and headers (names lower-case).</summary>
 public sealed record SeenRequest(string Method, string Target, IReadOnlyDictionary<string, string> Headers);
@@ -119,7 +120,7 @@ public sealed class FaultyProxy : IAsyncDisposable
         switch (fault?.Kind)
         {
             case FaultKind.StatusBefore:
-                await AnswerErrorAsync(context, fault.Status, n);
+                await AnswerErrorAsync(context, fault.Status, n, fault.Code);
                 return;
             case FaultKind.ResetBefore:
                 context.Abort();
@@ -153,7 +154,7 @@ public sealed class FaultyProxy : IAsyncDisposable
         }
         if (fault?.Kind == FaultKind.StatusAfter)
         {
-            await AnswerErrorAsync(context, fault.Status, n);
+            await AnswerErrorAsync(context, fault.Status, n, fault.Code);
             return;
         }
         context.Response.StatusCode = (int)response.StatusCode;
@@ -167,7 +168,7 @@ public sealed class FaultyProxy : IAsyncDisposable
         await response.Content.CopyToAsync(context.Response.Body);
     }
 
-    private static async Task AnswerErrorAsync(HttpContext context, int status, int n)
+    private static async Task AnswerErrorAsync(HttpContext context, int status, int n, string? code = null)
     {
         context.Response.StatusCode = status;
         if (status is 429 or 503)
@@ -175,7 +176,8 @@ public sealed class FaultyProxy : IAsyncDisposable
             context.Response.Headers.RetryAfter = "1";
         }
         context.Response.ContentType = "application/xml";
-        var code = status switch { 403 => "AccessDenied", 429 => "SlowDown", 503 => "ServiceUnavailable", _ => "InternalError" };
+        code ??= status switch { 403 => "AccessDenied", 429 => "SlowDown", 503 => "ServiceUnavailable", _ => "InternalError" };
+        context.Response.Headers["x-ms-error-code"] = code;
         await context.Response.WriteAsync($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>Injected by the test proxy</Message><RequestId>r{n}</RequestId></Error>");
     }
 

@@ -34,18 +34,19 @@ public sealed class AdlsExportDestination(BlobContainerClient fileSystem, RetryP
 
         protected override string ObjectName => name;
 
-        protected override async Task<ExistingObject?> ReadExistingAsync(CancellationToken cancellationToken)
-        {
-            try
+        protected override Task<ExistingObject?> ReadExistingAsync(CancellationToken cancellationToken) =>
+            retry.RunAsync($"Get Blob {name}", async ct =>
             {
-                var download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
-                return new ExistingObject(download.Value.Details.ContentLength, download.Value.Content);
-            }
-            catch (Azure.RequestFailedException e) when (e.Status == 404)
-            {
-                return null;
-            }
-        }
+                try
+                {
+                    var download = await blob.DownloadStreamingAsync(cancellationToken: ct);
+                    return new ExistingObject(download.Value.Details.ContentLength, download.Value.Content);
+                }
+                catch (Azure.RequestFailedException e) when (e.Status == 404)
+                {
+                    return null;
+                }
+            }, cancellationToken);
 
         protected override Task PutWholeAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
             retry.RunAsync($"Put Blob {name}", ct => blob.UploadAsync(BinaryData.FromBytes(content).ToStream(), new BlobUploadOptions { HttpHeaders = _headers }, ct), cancellationToken);

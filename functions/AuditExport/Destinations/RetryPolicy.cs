@@ -104,7 +104,8 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     /// <param name="serviceText">False for a custom endpoint: its HTTP status and error code only (see the class).</param>
     public static string Describe(Exception e, bool serviceText = true) => Cause(e) switch
     {
-        var ours when ours is DestinationAccessException or DestinationUnavailableException or UnreadableSecretException => ours.Message,
+        // Our own exceptions (access, unavailable, unreadable secret, an object that differs, signing keys not there) say it in full.
+        var ours when ours.GetType().Namespace?.StartsWith(nameof(AuditExport) + ".", StringComparison.Ordinal) is true => ours.Message,
         AmazonServiceException aws when !ShowsServiceText(aws, serviceText) => $"the endpoint answered HTTP {(int)aws.StatusCode}{WellFormed(aws.ErrorCode)}",
         RequestFailedException storage when !serviceText => $"the endpoint answered HTTP {storage.Status}{WellFormed(storage.ErrorCode)}",
         AmazonServiceException aws when !string.IsNullOrEmpty(aws.ErrorCode) => $"{aws.ErrorCode}: {aws.Message}",

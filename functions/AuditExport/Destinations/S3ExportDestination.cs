@@ -64,18 +64,19 @@ public sealed class S3ExportDestination(IAmazonS3 s3, string bucket, bool custom
                 PartETags = _etags,
             }, ct), cancellationToken);
 
-        protected override async Task<ExistingObject?> ReadExistingAsync(CancellationToken cancellationToken)
-        {
-            try
+        protected override Task<ExistingObject?> ReadExistingAsync(CancellationToken cancellationToken) =>
+            retry.RunAsync($"GetObject {key}", async ct =>
             {
-                var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken);
-                return new ExistingObject(response.ContentLength, new OwningStream(response.ResponseStream, response));
-            }
-            catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-        }
+                try
+                {
+                    var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, ct);
+                    return new ExistingObject(response.ContentLength, new OwningStream(response.ResponseStream, response));
+                }
+                catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    return null;
+                }
+            }, cancellationToken);
 
         protected override async Task AbandonAsync()
         {

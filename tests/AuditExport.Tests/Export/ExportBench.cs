@@ -75,14 +75,14 @@ public sealed class ExportBench : IAsyncDisposable
         return (await CreateAsync("s3-access-key", body), bucket);
     }
 
-    public async Task<(string Id, string Container)> CreateAdlsConfigurationAsync(string interval = "EVERY_2_HOURS")
+    public async Task<(string Id, string Container)> CreateAdlsConfigurationAsync(string interval = "EVERY_2_HOURS", Uri? endpoint = null, string permissions = "cw")
     {
         var container = EmulatorsFixture.UniqueName("export-");
         await Emulators.CreateContainerAsync(container);
         var body = new JsonObject
         {
             ["interval"] = interval, ["storageAccount"] = StorageConnection.DevelopmentAccountName, ["fileSystem"] = container, ["path"] = "lake/audit",
-            ["sasToken"] = AzuriteSas.ForContainer(container, "cw", Start.AddYears(1)), ["endpoint"] = Emulators.BlobService().Uri.AbsoluteUri,
+            ["sasToken"] = AzuriteSas.ForContainer(container, permissions, Start.AddYears(1)), ["endpoint"] = (endpoint ?? Emulators.BlobService().Uri).AbsoluteUri,
         };
         return (await CreateAsync("adls-sas-token", body), container);
     }
