@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace AuditExport.Export;
 
 /// <summary>What one job wrote: its records, objects and bytes, and the signed digest that lists them.</summary>
-public sealed record UploadedJob(long Records, List<string> Objects, long Bytes, string Digest, string DigestSha256);
+public sealed record UploadedJob(long Records, List<string> Objects, long Bytes, string? Digest, string? DigestSha256);
 
 /// <summary>
 /// Writes one job's window to its destination: streams the window's segments into rolling gzip JSON Lines objects with
@@ -25,7 +25,7 @@ public sealed class ExportJobUploader(SegmentReader segments, ExportDestinationF
 
     public async Task<UploadedJob> UploadAsync(ExportConfiguration configuration, LeaseKeeper lease, ExportJob job, RetryPolicy retry, CancellationToken cancellationToken)
     {
-        var keys = await signer.RingAsync(cancellationToken); // before any upload: a job that cannot be signed writes nothing
+        var keys = options.Digests ? await signer.RingAsync(cancellationToken) : null; // before any upload: a job that cannot be signed writes nothing
         var secret = secrets.SecretOf(configuration);
         await using var destination = await destinations.OpenAsync(configuration.Id, configuration.Destination, secret, retry, cancellationToken);
 
@@ -68,6 +68,10 @@ public sealed class ExportJobUploader(SegmentReader segments, ExportDestinationF
             {
                 await writer.DisposeAsync();
             }
+        }
+        if (keys is null)
+        {
+            return new UploadedJob(records, objects, bytes, null, null);
         }
         var (digest, digestSha256) = await WriteDigestAsync(destination, keys, configuration, job, lease.State, digested, records, cancellationToken);
         return new UploadedJob(records, objects, bytes, digest, digestSha256);

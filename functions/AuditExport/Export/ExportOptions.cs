@@ -52,6 +52,12 @@ public sealed class ExportOptions
 
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
 
+    /// <summary>
+    /// Whether each job writes its signed digest (README, "For auditors"). On by default; off only for destinations whose
+    /// readers cannot skip the digests/ folder, at the cost of what the digests prove. DigestSigningKeys is needed only when on.
+    /// </summary>
+    public bool Digests { get; set; } = true;
+
     public static void Read(IConfiguration configuration, ExportOptions options)
     {
         options.ExportJobsTable = configuration["ExportJobsTable"] ?? options.ExportJobsTable;
@@ -66,6 +72,7 @@ public sealed class ExportOptions
         options.Retention = TimeSpan.FromDays(configuration.GetValue("RetentionDays", (int)options.Retention.TotalDays));
         options.MaxRecordsPerJob = configuration.GetValue("ExportMaxRecordsPerJob", options.MaxRecordsPerJob);
         options.TimeBudget = TimeBudgetFrom(configuration);
+        options.Digests = configuration.GetValue("ExportDigests", options.Digests);
     }
 
     public static IEnumerable<string> Problems(ExportOptions options)

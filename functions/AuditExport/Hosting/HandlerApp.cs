@@ -108,8 +108,9 @@ public static class HandlerApp
         services.AddSingleton<SecretKeysResolver>();
         // Read now, as the secret-protection ring: malformed stops the start; an unresolved reference is read from Key Vault when needed.
         var signingKeys = configuration[DigestSigner.SettingName];
-        DigestSigner.Check(signingKeys);
-        services.AddSingleton(sp => DigestSigner.FromSetting(signingKeys, sp.GetRequiredService<KeyVaultAccess>(),
+        var digests = configuration.GetValue("ExportDigests", true); // the keys are required only while digests are written
+        DigestSigner.Check(signingKeys, digests);
+        services.AddSingleton(sp => DigestSigner.FromSetting(signingKeys, digests, sp.GetRequiredService<KeyVaultAccess>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<DigestSigner>()));
         services.AddSingleton(sp => new ExportConfigurationStore(sp.GetRequiredService<TableServiceClient>(), configuration["ExportConfigurationsTable"] ?? "ExportConfigurations"));
         SettingsOptions.Add<DestinationTimeouts>(services, configuration, DestinationTimeouts.Read, DestinationTimeouts.Problems);

@@ -26,35 +26,48 @@ public sealed class DigestSigner
 
     public DigestSigner(SigningKeyRing ring) => _ring = ring;
 
+    private DigestSigner() => _unavailable = $"{SigningKeyRing.SettingName} is not set: export digests are off (ExportDigests=false), and no signing keys are published.";
+
     private DigestSigner(KeyVaultReference pending, KeyVaultAccess access, ILogger logger) =>
         (_pending, _access, _logger, _unavailable) = (pending, access, logger, UnresolvedReason);
 
     private const string UnresolvedReason = $"{SigningKeyRing.SettingName} is an unresolved Key Vault reference: the platform could not read the secret yet. " +
         "Check that the app's identity has the Key Vault Secrets User role and that the secret exists; the app reads it itself every 30 seconds.";
 
-    /// <summary>The signer for the setting's value; throws <see cref="InvalidOperationException"/> (the handler does not start) when it is malformed.</summary>
-    public static DigestSigner FromSetting(string? value, KeyVaultAccess access, ILogger logger)
+    /// <summary>
+    /// The signer for the setting's value; throws <see cref="InvalidOperationException"/> (the handler does not start) when it
+    /// is malformed, or missing while <paramref name="required"/> (digests on).
+    /// </summary>
+    public static DigestSigner FromSetting(string? value, bool required, KeyVaultAccess access, ILogger logger)
     {
-        if (value is not null && KeyVaultReference.Parse(value) is { } reference)
+        if (!required && string.IsNullOrWhiteSpace(value))
         {
-            return new DigestSigner(reference, access, logger);
+            return new DigestSigner();
         }
+        return value is not null && KeyVaultReference.Parse(value) is { } reference ? new DigestSigner(reference, access, logger) : new DigestSigner(Parse(value));
+    }
+
+    /// <summary>False when digests are off and no keys were given: nothing to sign with or publish.</summary>
+    public bool Configured => _ring is not null || _pending is not null;
+
+    /// <summary>What <see cref="FromSetting"/> would refuse, refused at start-up (the signer itself is built on first use).</summary>
+    public static void Check(string? value, bool required)
+    {
+        if ((required || !string.IsNullOrWhiteSpace(value)) && (value is null || KeyVaultReference.Parse(value) is null))
+        {
+            Parse(value);
+        }
+    }
+
+    private static SigningKeyRing Parse(string? value)
+    {
         try
         {
-            return new DigestSigner(SigningKeyRing.Parse(value));
+            return SigningKeyRing.Parse(value);
         }
         catch (FormatException e)
         {
             throw new InvalidOperationException(e.Message, e);
-        }
-    }
-
-    /// <summary>Throws <see cref="InvalidOperationException"/> (the handler does not start) when the setting is malformed.</summary>
-    public static void Check(string? value)
-    {
-        if (value is null || KeyVaultReference.Parse(value) is null)
-        {
-            FromSetting(value, null!, null!);
         }
     }
 
@@ -68,7 +81,7 @@ public sealed class DigestSigner
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_ring is null && (_lastAttempt is not { } last || System.Diagnostics.Stopwatch.GetElapsedTime(last) >= _access!.RetryInterval))
+            if (_ring is null && _pending is not null && (_lastAttempt is not { } last || System.Diagnostics.Stopwatch.GetElapsedTime(last) >= _access!.RetryInterval))
             {
                 _lastAttempt = System.Diagnostics.Stopwatch.GetTimestamp();
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

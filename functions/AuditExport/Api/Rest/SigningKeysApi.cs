@@ -16,6 +16,11 @@ public static class SigningKeysApi
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/api/signing-keys", async Task<IResult> (DigestSigner signer, CancellationToken ct) =>
             {
+                if (!signer.Configured)
+                {
+                    return Results.Problem("Export digests are off (ExportDigests=false) and DigestSigningKeys is not set.", statusCode: StatusCodes.Status404NotFound,
+                        title: "No signing keys.");
+                }
                 try
                 {
                     return Results.Json(new SigningKeysResponse((await signer.RingAsync(ct)).PublicKeys), ApiJson.Options);
