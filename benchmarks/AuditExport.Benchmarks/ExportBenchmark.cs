@@ -77,6 +77,71 @@ public static class ExportBenchmark
                 ["objects"] = job.GetProperty("objects").GetInt32(),
             }));
         }
+        await DigestCostAsync(emulators, workload, results, settings, bytes);
+    }
+
+    /// <summary>
+    /// What the signed digests cost: the same window exported to S3 by handlers with digests on and off, alternately
+    /// (three rounds for a large window: this machine varies ±20 % between runs, less between neighbours), each by a
+    /// fresh configuration that starts from the earliest retained event. SHA-256 of every exported byte is done either
+    /// way (a WORM destination's redo compares by it), so it is measured alone, in-process, beside.
+    /// </summary>
+    private static async Task DigestCostAsync(Emulators emulators, Workload workload, Results results, Dictionary<string, string> settings, long payloadBytes)
+    {
+        var rounds = workload.Events.Count >= 1_000_000 ? 3 : 1;
+        var times = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var digests in round % 2 == 0 ? new[] { true, false } : [false, true])
+            {
+                var mode = new Dictionary<string, string>(settings) { ["ExportDigests"] = digests ? "true" : "false" };
+                await using var exporter = await HandlerProcess.StartAsync(mode);
+                using var api = exporter.CreateApiClient(TimeSpan.FromMinutes(30));
+                var id = await CreateAsync(api, "s3-access-key", new JsonObject
+                {
+                    ["interval"] = "EVERY_24_HOURS", ["bucket"] = await S3Buckets.CreateAsync(emulators.S3Endpoint), ["region"] = "us-east-1",
+                    ["accessKeyId"] = "S3RVER", ["secretAccessKey"] = "S3RVER", ["endpoint"] = emulators.S3Endpoint.AbsoluteUri, ["forcePathStyle"] = true,
+                    ["startFrom"] = "EARLIEST_RETAINED",
+                });
+                var stopwatch = Stopwatch.StartNew();
+                var response = await api.PostAsync($"/api/export-configurations/{id}/export", null);
+                var elapsed = stopwatch.Elapsed.TotalSeconds;
+                var job = await response.Content.ReadFromJsonAsync<JsonElement>();
+                if (job.GetProperty("status").GetString() != "SUCCEEDED" || job.GetProperty("records").GetInt64() != workload.Events.Count
+                    || job.TryGetProperty("digest", out _) != digests)
+                {
+                    throw new InvalidOperationException($"The export with digests {(digests ? "on" : "off")} did not export the window as expected: {job}");
+                }
+                times[digests].Add(elapsed);
+            }
+        }
+        var on = Median(times[true]);
+        var off = Median(times[false]);
+        var hashing = Stopwatch.StartNew();
+        var buffer = new byte[1024 * 1024];
+        Random.Shared.NextBytes(buffer);
+        using (var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256))
+        {
+            for (long done = 0; done < payloadBytes; done += buffer.Length)
+            {
+                sha256.AppendData(buffer, 0, (int)Math.Min(buffer.Length, payloadBytes - done));
+            }
+            sha256.GetHashAndReset();
+        }
+        results.Add(new Measurement("Export", $"{workload.Events.Count:N0} events to S3 (s3rver), digests on vs off, median of {rounds}", new()
+        {
+            ["on s"] = on,
+            ["off s"] = off,
+            ["throughput on ÷ off"] = off / on,
+            ["SHA-256 of the objects s"] = hashing.Elapsed.TotalSeconds,
+            ["SHA-256 share of the export"] = hashing.Elapsed.TotalSeconds / on,
+        }, "Digests: two small objects per job and an Ed25519 signature; SHA-256 runs either way"));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>The faster of two raw reads of every segment (pages as large as the service gives, and pages of 8 as the export reads), and the payload bytes read.</summary>
