@@ -59,6 +59,10 @@ param exportSettings object = {
 @description('The secret-protection key ring, "keyId:base64(32 random bytes)[;olderKeyId:key]", for the first deployment only: from then on the Key Vault secret is the ring (rotate it there, README), and an empty value leaves it as it is. Generate with: echo "k$(date +%Y%m%d):$(openssl rand -base64 32)"')
 param secretProtectionKeys string = ''
 
+@secure()
+@description('The digest signing key ring, "keyId:base64(32 random bytes)[;olderKeyId:key]" (Ed25519 seeds), for the first deployment only: from then on the Key Vault secret is the ring (rotate it there, README "For auditors"). Generate with: echo "s$(date +%Y%m%d):$(openssl rand -base64 32)"')
+param digestSigningKeys string = ''
+
 @description('Client id of the API\'s Microsoft Entra app registration (app roles AuditExport.Admin and AuditExport.Reader). App Service Authentication requires a token for it on every API route but /api/health.')
 @minLength(36)
 @maxLength(36)
@@ -134,6 +138,7 @@ module keyVault 'modules/keyvault.bicep' = {
     tags: tags
     createMode: keyVaultCreateMode
     secretProtectionKeys: secretProtectionKeys
+    digestSigningKeys: digestSigningKeys
     storeAwsCredentials: hasAwsCredentials
     awsAccessKeyId: awsAccessKeyId
     awsSecretAccessKey: awsSecretAccessKey
@@ -172,6 +177,7 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultName: keyVault.outputs.name
     secretProtectionKeysSecretName: keyVault.outputs.secretProtectionKeysName
+    digestSigningKeysSecretName: keyVault.outputs.digestSigningKeysName
     hasAwsCredentials: hasAwsCredentials
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

@@ -12,6 +12,7 @@ param exportSettings = {
   ingestShardCount: 8
 }
 param secretProtectionKeys = readEnvironmentVariable('SECRET_PROTECTION_KEYS', '') // first deployment only; then the vault's secret is the ring
+param digestSigningKeys = readEnvironmentVariable('DIGEST_SIGNING_KEYS', '') // the same rule for the digest signing keys
 param apiClientId = readEnvironmentVariable('API_CLIENT_ID')
 param awsAccessKeyId = readEnvironmentVariable('EXPORTER_AWS_ACCESS_KEY_ID', '')
 param awsSecretAccessKey = readEnvironmentVariable('EXPORTER_AWS_SECRET_ACCESS_KEY', '')

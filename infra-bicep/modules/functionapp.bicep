@@ -18,6 +18,7 @@ param eventHubConsumerGroup string
 param applicationInsightsConnectionString string
 param keyVaultName string
 param secretProtectionKeysSecretName string
+param digestSigningKeysSecretName string
 param hasAwsCredentials bool
 @minValue(40)
 @maxValue(1000)
@@ -50,6 +51,7 @@ var connectionSettings = [
 
 var appSettings = [
   { name: 'SecretProtectionKeys', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretProtectionKeysSecretName})' }
+  { name: 'DigestSigningKeys', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${digestSigningKeysSecretName})' }
   { name: 'AllowCustomEndpoints', value: 'false' }
   { name: 'ApiAuthentication', value: 'EntraId' } // the handler refuses API calls without the principal App Service Authentication forwards
   { name: 'ExportSafetyLagSeconds', value: string(exportSettings.safetyLagSeconds) }

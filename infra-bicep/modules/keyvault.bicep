@@ -1,4 +1,4 @@
-// Key Vault (RBAC) holding the secret-protection key ring and, optionally, the exporter's own AWS credentials.
+// Key Vault (RBAC) holding the secret-protection key ring, the digest signing key ring and, optionally, the exporter's own AWS credentials.
 param name string
 param location string
 param tags object
@@ -6,6 +6,8 @@ param tags object
 param createMode string
 @secure()
 param secretProtectionKeys string
+@secure()
+param digestSigningKeys string
 @description('Store the exporter\'s own AWS credentials: both secrets or neither.')
 param storeAwsCredentials bool
 @secure()
@@ -39,6 +41,15 @@ resource protectionKeys 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!em
   properties: { value: secretProtectionKeys, contentType: 'keyId:base64Key;olderKeyId:base64Key' }
 }
 
+// The same rule for the digest signing keys (Ed25519 seeds): rotated in the vault, never replaced by a deployment.
+var signingKeysName = 'digest-signing-keys'
+
+resource signingKeys 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(digestSigningKeys)) {
+  parent: vault
+  name: signingKeysName
+  properties: { value: digestSigningKeys, contentType: 'keyId:base64Seed;olderKeyId:base64Seed' }
+}
+
 resource awsKeyId 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (storeAwsCredentials) {
   parent: vault
   name: 'aws-access-key-id'
@@ -54,3 +65,4 @@ resource awsSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (storeAws
 output id string = vault.id
 output name string = vault.name
 output secretProtectionKeysName string = protectionKeysName
+output digestSigningKeysName string = signingKeysName

@@ -29,6 +29,7 @@ public sealed partial class BicepTests
     private static readonly Dictionary<string, string> PlaceholderSecrets = new()
     {
         ["SECRET_PROTECTION_KEYS"] = "k1:" + Convert.ToBase64String(new byte[32]),
+        ["DIGEST_SIGNING_KEYS"] = "s1:" + Convert.ToBase64String(new byte[32]),
         ["API_CLIENT_ID"] = "11111111-2222-3333-4444-555555555555",
     };
 
@@ -71,6 +72,7 @@ public sealed partial class BicepTests
         int Int(string name) => parameters.GetProperty(name).GetProperty("value").GetInt32();
 
         Assert.Equal(PlaceholderSecrets["SECRET_PROTECTION_KEYS"], parameters.GetProperty("secretProtectionKeys").GetProperty("value").GetString());
+        Assert.Equal(PlaceholderSecrets["DIGEST_SIGNING_KEYS"], parameters.GetProperty("digestSigningKeys").GetProperty("value").GetString());
         Assert.Equal(PlaceholderSecrets["API_CLIENT_ID"], parameters.GetProperty("apiClientId").GetProperty("value").GetString());
         Assert.Equal("", parameters.GetProperty("awsAccessKeyId").GetProperty("value").GetString()); // unset optional secrets stay empty
         Assert.InRange(Int("maximumInstanceCount"), 40, 1000);
@@ -90,6 +92,10 @@ public sealed partial class BicepTests
         var secret = CompiledTemplate.All("Microsoft.KeyVault/vaults/secrets").Single(r => r.GetProperty("properties").GetProperty("value").GetString()!.Contains("secretProtectionKeys", StringComparison.Ordinal));
         Assert.Equal("[not(empty(parameters('secretProtectionKeys')))]", secret.GetProperty("condition").GetString());
         Assert.Equal("", CompiledTemplate.Main.GetProperty("parameters").GetProperty("secretProtectionKeys").GetProperty("defaultValue").GetString());
+        // The same for the digest signing ring.
+        var signing = CompiledTemplate.All("Microsoft.KeyVault/vaults/secrets").Single(r => r.GetProperty("properties").GetProperty("value").GetString()!.Contains("digestSigningKeys", StringComparison.Ordinal));
+        Assert.Equal("[not(empty(parameters('digestSigningKeys')))]", signing.GetProperty("condition").GetString());
+        Assert.Equal("", CompiledTemplate.Main.GetProperty("parameters").GetProperty("digestSigningKeys").GetProperty("defaultValue").GetString());
     }
 
     [Fact]
@@ -174,6 +180,7 @@ public sealed partial class BicepTests
         Assert.DoesNotContain(settings, s => s.Value.Contains("AccountKey=", StringComparison.Ordinal) || s.Value.Contains("SharedAccessKey", StringComparison.Ordinal));
         Assert.Equal("false", Value(settings, "AllowCustomEndpoints"));
         Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName={1})'", Value(settings, "SecretProtectionKeys"));
+        Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName={1})'", Value(settings, "DigestSigningKeys"));
         Assert.All(settings.Where(s => s.Name.StartsWith("AWS_", StringComparison.Ordinal)), s =>
         {
             Assert.True(s.Conditional, $"{s.Name} must only be set when the credentials exist");
@@ -266,7 +273,7 @@ public sealed partial class BicepTests
             var documented = readme.Split('\n').Any(line => line.StartsWith("| ", StringComparison.Ordinal) && line.Split('|')[1].Contains($"`{setting}`", StringComparison.Ordinal));
             Assert.True(inTemplate || documented, $"{setting} is read by the code but neither set by the compiled template nor listed in README's configuration table");
         }
-        foreach (var required in new[] { "SecretProtectionKeys", "AllowCustomEndpoints", "AuditStorage__tableServiceUri", "AuditStorage__blobServiceUri", "EventHubName", "EventHubConsumerGroup" })
+        foreach (var required in new[] { "SecretProtectionKeys", "DigestSigningKeys", "AllowCustomEndpoints", "AuditStorage__tableServiceUri", "AuditStorage__blobServiceUri", "EventHubName", "EventHubConsumerGroup" })
         {
             Assert.Contains(required, set);
         }

@@ -106,6 +106,7 @@ public sealed partial class PipelineTests
             WorkingDirectory = RepositoryLayout.Root, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         info.Environment["SECRET_PROTECTION_KEYS"] = keys;
+        info.Environment["DIGEST_SIGNING_KEYS"] = "s1:key";
         info.Environment["API_CLIENT_ID"] = apiClientId;
         info.Environment["ALERT_EMAIL"] = "$(ALERT_EMAIL)"; // optional and undefined: dropped, so Bicep takes its default
         info.Environment["EXPORTER_AWS_ACCESS_KEY_ID"] = awsId;
@@ -122,11 +123,14 @@ public sealed partial class PipelineTests
     /// (the vault and its secret exist, or not), the script keeps the pipeline's ring away from a vault that has one.
     /// </summary>
     [Theory]
-    [InlineData(true, "k1:old", 0, "keys=[]")]
-    [InlineData(true, "", 0, "keys=[]")]
-    [InlineData(false, "k1:first", 0, "keys=[k1:first]")]
-    [InlineData(false, "", 1, "holds no key ring yet")]
-    public void A_deployment_writes_the_key_ring_only_where_the_vault_has_none(bool vaultHasRing, string keys, int exitCode, string expected)
+    [InlineData(true, "k1:old", 0, "keys=[] signing=[]")]
+    [InlineData(true, "", 0, "keys=[] signing=[]")]
+    [InlineData(false, "k1:first", 0, "keys=[k1:first] signing=[s1:first]")]
+    [InlineData(false, "", 1, "SECRET_PROTECTION_KEYS is not set and the environment's Key Vault holds no key ring yet")]
+    // An environment deployed before digests: its vault has the secret-protection ring, not the signing ring.
+    [InlineData(true, "", 1, "DIGEST_SIGNING_KEYS is not set and the environment's Key Vault holds no digest signing key ring yet", false)]
+    [InlineData(true, "k1:first", 0, "keys=[] signing=[s1:first]", false)]
+    public void A_deployment_writes_a_key_ring_only_where_the_vault_has_none(bool vaultHasRing, string keys, int exitCode, string expected, bool? vaultHasSigningRing = null)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -142,17 +146,19 @@ public sealed partial class PipelineTests
                 case "$*" in
                   *"resource list"*) echo "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-test" ;;
                   *"resource show"*"secrets/secret-protection-keys"*) {{(vaultHasRing ? "echo found" : "echo 'ResourceNotFound' >&2; exit 3")}} ;;
+                  *"resource show"*"secrets/digest-signing-keys"*) {{(vaultHasSigningRing ?? vaultHasRing ? "echo found" : "echo 'ResourceNotFound' >&2; exit 3")}} ;;
                   *) exit 9 ;;
                 esac
                 """);
             File.SetUnixFileMode(az, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var info = new ProcessStartInfo("bash", ["-c", "source scripts/pipeline-secrets.sh && echo \"keys=[$SECRET_PROTECTION_KEYS]\""])
+            var info = new ProcessStartInfo("bash", ["-c", "source scripts/pipeline-secrets.sh && echo \"keys=[$SECRET_PROTECTION_KEYS] signing=[$DIGEST_SIGNING_KEYS]\""])
             {
                 WorkingDirectory = RepositoryLayout.Root, RedirectStandardOutput = true, RedirectStandardError = true,
             };
             info.Environment["PATH"] = bin + ":" + info.Environment["PATH"];
             info.Environment["RESOURCE_GROUP"] = "rg-audit-export-test";
             info.Environment["SECRET_PROTECTION_KEYS"] = keys;
+            info.Environment["DIGEST_SIGNING_KEYS"] = keys.Replace("k1:", "s1:");
             info.Environment["API_CLIENT_ID"] = "11111111-2222-3333-4444-555555555555";
             using var process = Process.Start(info)!;
             var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();

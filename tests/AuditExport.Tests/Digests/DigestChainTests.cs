@@ -109,6 +109,10 @@ public sealed class DigestChainTests(EmulatorsFixture emulators)
             ("replace a signature with another digest's", c => File.Copy(Path.Combine(c, Rel(copy, digests[1])) + ".sig", Path.Combine(c, Rel(copy, digests[0])) + ".sig", overwrite: true),
                 [FindingKind.SignatureInvalid], keys),
             ("verify with keys that did not sign", _ => { }, [FindingKind.KeyUnknown], otherKeys),
+            ("delete a signature", c => File.Delete(Path.Combine(c, Rel(copy, digests[3])) + ".sig"), [FindingKind.SignatureMissing], keys),
+            ("move a window's start back into the one before", c => EditText(Path.Combine(c, Rel(copy, digests[3])),
+                $"\"windowStart\": \"{chain[3].WindowStart.UtcDateTime:yyyy-MM-ddTHH:mm:ss}", $"\"windowStart\": \"{chain[3].WindowStart.UtcDateTime.AddSeconds(-1):yyyy-MM-ddTHH:mm:ss}"),
+                [FindingKind.WindowOverlap, FindingKind.SignatureInvalid], keys),
         };
         foreach (var (what, tamper, kinds, keysFile) in tamperings)
         {
