@@ -70,12 +70,13 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     public static bool MayBeRefusedOverwrite(Exception e) => Unwrapped(e) switch
     {
         RequestFailedException storage => storage.Status == 409 && storage.ErrorCode is "BlobImmutableDueToPolicy" or "BlobImmutableDueToLegalHold",
+        // S3's only; an STS refusal is about the role, never about an object.
         _ => IsS3AccessDenied(e),
     };
 
-    /// <summary>S3's 403 AccessDenied: missing permission, a bucket policy's Deny (required encryption headers, no overwrites) or a KMS key policy.</summary>
+    /// <summary>S3's own 403 AccessDenied (not STS's): missing permission, a bucket policy's Deny (required encryption headers, no overwrites) or a KMS key policy.</summary>
     public static bool IsS3AccessDenied(Exception e) =>
-        Unwrapped(e) is AmazonServiceException { StatusCode: HttpStatusCode.Forbidden, ErrorCode: "AccessDenied" };
+        Unwrapped(e) is Amazon.S3.AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden, ErrorCode: "AccessDenied" };
 
     private static Exception Unwrapped(Exception e) => Cause(e is DestinationAccessException { InnerException: { } inner } ? inner : e);
 

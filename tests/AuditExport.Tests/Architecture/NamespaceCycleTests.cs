@@ -10,7 +10,7 @@ namespace AuditExport.Tests.Architecture;
 /// </summary>
 public sealed partial class NamespaceCycleTests
 {
-    private static readonly string[] Areas = ["Api", "AuditStore", "Configurations", "Destinations", "Export", "Hosting", "Ingest", "Observability", "Storage"];
+    private static readonly string[] Areas = ["Api", "AuditStore", "Configurations", "Destinations", "Export", "Hosting", "Ingest", "Observability", "Signing", "Storage"];
 
     [Fact]
     public void No_area_depends_on_an_area_that_depends_on_it()
