@@ -14,7 +14,11 @@ public sealed class BenchmarkSmokeTests
         var areas = results.Measurements.GroupBy(m => m.Area).ToDictionary(g => g.Key, g => g.ToList());
         Assert.Single(areas["Ingest"]);
         Assert.Equal(12, areas["Ingest scaling"].Count); // 3 shard counts × batches of 10, 100, 256 (host.json) and 500
-        Assert.Equal(2, areas["Export"].Count);
+        Assert.Equal(3, areas["Export"].Count); // S3, ADLS, and the digests on against off
+        var digests = Assert.Single(areas["Export"], m => m.Name.Contains("digests on vs off"));
+        Assert.InRange(digests.Values["throughput on ÷ off"], 0.001, 100);
+        Assert.InRange(digests.Values["SHA-256 share of the export"], 0, 1);
+        areas["Export"].Remove(digests);
         Assert.Equal(4, areas["CPU pipeline"].Count); // ingest as deployed (binary) and as text, two export variants
         foreach (var m in areas["Ingest"].Concat(areas["Ingest scaling"]).Concat(areas["Export"]))
         {
