@@ -2,7 +2,10 @@ using System.Security.Cryptography;
 
 namespace AuditExport.Destinations;
 
-/// <summary>Where an export writes its objects. Writes need only put/create permissions: never list or read.</summary>
+/// <summary>
+/// Where an export writes its objects. Writes need only put/create permissions: never list, and read only to compare an
+/// object a destination that refuses overwrites already holds (<see cref="PartedObjectWriter"/>).
+/// </summary>
 public interface IExportDestination : IAsyncDisposable
 {
     /// <summary>Starts an object; its content becomes visible only when the writer completes.</summary>
@@ -19,7 +22,7 @@ public interface IObjectWriter : IAsyncDisposable
 
     Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
-    /// <summary>Makes the object visible (replacing any object of that name).</summary>
+    /// <summary>Makes the object visible (replacing any object of that name, or accepting the identical one a WORM destination keeps).</summary>
     Task CompleteAsync(CancellationToken cancellationToken);
 }
 
@@ -115,9 +118,13 @@ public abstract class PartedObjectWriter(int partBytes) : IObjectWriter
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new DestinationAccessException(
-                $"{ObjectName} could not be written ({RetryPolicy.Describe(refusal)}), and reading it back to compare with this job's content failed " +
-                $"({RetryPolicy.Describe(e)}). On a destination that refuses overwrites (WORM), the exporter needs read access to accept a redo (README: WORM destinations).", e);
+            // Azure's immutability codes say the object is there; S3's AccessDenied may as well be a missing permission to
+            // write, and S3 answers 403, not 404, for a missing object the caller may not list: its own reason goes first.
+            throw new DestinationAccessException(RetryPolicy.IsImmutabilityRefusal(refusal)
+                ? $"{ObjectName} could not be written ({RetryPolicy.Describe(refusal)}), and reading it back to compare with this job's content failed " +
+                  $"({RetryPolicy.Describe(e)}). On a destination that refuses overwrites (WORM), the exporter needs read access to accept a redo (README: WORM destinations)."
+                : $"{RetryPolicy.Describe(refusal)} (writing {ObjectName}; where the bucket refuses overwrites and the object is already there, the exporter " +
+                  $"also needs s3:GetObject to compare it with this job's: README, WORM destinations)", e);
         }
         if (existing is null)
         {

@@ -67,12 +67,11 @@ public sealed class RetryPolicy(int maxAttempts, TimeSpan baseDelay, TimeSpan ma
     /// Lock itself keeps the locked version and stores a new one). An AccessDenied for want of permission looks the same:
     /// the writer tells them apart by whether the object is there.
     /// </summary>
-    public static bool MayBeRefusedOverwrite(Exception e) => Unwrapped(e) switch
-    {
-        RequestFailedException storage => storage.Status == 409 && storage.ErrorCode is "BlobImmutableDueToPolicy" or "BlobImmutableDueToLegalHold",
-        // S3's only; an STS refusal is about the role, never about an object.
-        _ => IsS3AccessDenied(e),
-    };
+    public static bool MayBeRefusedOverwrite(Exception e) => IsImmutabilityRefusal(e) || IsS3AccessDenied(e); // S3's only: STS refuses roles, not objects
+
+    /// <summary>Azure immutable storage refusing to change a blob that is there (409 BlobImmutableDueToPolicy or BlobImmutableDueToLegalHold).</summary>
+    public static bool IsImmutabilityRefusal(Exception e) =>
+        Unwrapped(e) is RequestFailedException { Status: 409, ErrorCode: "BlobImmutableDueToPolicy" or "BlobImmutableDueToLegalHold" };
 
     /// <summary>S3's own 403 AccessDenied (not STS's): missing permission, a bucket policy's Deny (required encryption headers, no overwrites) or a KMS key policy.</summary>
     public static bool IsS3AccessDenied(Exception e) =>

@@ -132,23 +132,22 @@ public sealed record S3Encryption(string? Method, string? KmsKeyId, bool BucketK
 
     public PutObjectRequest Apply(PutObjectRequest request)
     {
-        if (Method is not null)
-        {
-            request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(Method);
-            request.ServerSideEncryptionKeyManagementServiceKeyId = KmsKeyId;
-            request.BucketKeyEnabled = BucketKeyEnabled ? true : null;
-        }
+        Set((method, key, bucketKey) => (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId, request.BucketKeyEnabled) = (method, key, bucketKey));
         return request;
     }
 
     public InitiateMultipartUploadRequest Apply(InitiateMultipartUploadRequest request)
     {
+        Set((method, key, bucketKey) => (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId, request.BucketKeyEnabled) = (method, key, bucketKey));
+        return request;
+    }
+
+    /// <summary>The two request types share no interface for these headers; each hands over its own setters.</summary>
+    private void Set(Action<ServerSideEncryptionMethod, string?, bool?> set)
+    {
         if (Method is not null)
         {
-            request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(Method);
-            request.ServerSideEncryptionKeyManagementServiceKeyId = KmsKeyId;
-            request.BucketKeyEnabled = BucketKeyEnabled ? true : null;
+            set(ServerSideEncryptionMethod.FindValue(Method), KmsKeyId, BucketKeyEnabled ? true : null);
         }
-        return request;
     }
 }

@@ -57,15 +57,32 @@ public sealed class WormDestinationTests(EmulatorsFixture emulators)
         Assert.Equal("FAILED", first.GetProperty("status").GetString());
     }
 
+    /// <summary>An S3 configuration behind the WORM stand-in whose first job failed after writing its object and digest.</summary>
+    private sealed record S3Worm(FaultyProxy Proxy, Worm Worm, ExportBench Bench, string Id, string Bucket) : IAsyncDisposable
+    {
+        public static async Task<S3Worm> FailedOnceAsync(EmulatorsFixture emulators)
+        {
+            var proxy = await FaultyProxy.StartAsync(emulators.S3Endpoint);
+            var worm = new Worm(403, "AccessDenied");
+            proxy.RequestFaults = worm.Judge;
+            var bench = await ExportBench.StartAsync(emulators);
+            var (id, bucket) = await bench.CreateS3ConfigurationAsync(endpoint: proxy.Endpoint);
+            await FailOnceAsync(bench, id);
+            return new S3Worm(proxy, worm, bench, id, bucket);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Bench.DisposeAsync();
+            await Proxy.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task S3_a_redo_accepts_what_is_there_when_identical_and_the_chain_verifies()
     {
-        await using var proxy = await FaultyProxy.StartAsync(emulators.S3Endpoint);
-        var worm = new Worm(403, "AccessDenied");
-        proxy.RequestFaults = worm.Judge;
-        await using var bench = await ExportBench.StartAsync(emulators);
-        var (id, bucket) = await bench.CreateS3ConfigurationAsync(endpoint: proxy.Endpoint);
-        await FailOnceAsync(bench, id);
+        await using var setup = await S3Worm.FailedOnceAsync(emulators);
+        var (_, worm, bench, id, bucket) = setup;
         worm.FailSignatures = false;
 
         var (_, redone) = await bench.ExportNowAsync(id);
@@ -80,12 +97,8 @@ public sealed class WormDestinationTests(EmulatorsFixture emulators)
     [Fact]
     public async Task S3_a_redo_fails_naming_the_object_when_what_is_there_differs()
     {
-        await using var proxy = await FaultyProxy.StartAsync(emulators.S3Endpoint);
-        var worm = new Worm(403, "AccessDenied");
-        proxy.RequestFaults = worm.Judge;
-        await using var bench = await ExportBench.StartAsync(emulators);
-        var (id, bucket) = await bench.CreateS3ConfigurationAsync(endpoint: proxy.Endpoint);
-        await FailOnceAsync(bench, id);
+        await using var setup = await S3Worm.FailedOnceAsync(emulators);
+        var (_, worm, bench, id, bucket) = setup;
         var windowEnd = (await bench.JobsAsync(id))[0].GetProperty("windowEnd").GetDateTimeOffset();
         var name = "audit/" + AuditExport.Export.ObjectNaming.RelativeName(Guid.Parse(id), windowEnd, 1);
         using (var s3 = S3Buckets.Client(emulators.S3Endpoint)) // someone else's bytes under the job's name
