@@ -34,6 +34,7 @@ public sealed class IngestService(
 
     private readonly IngestSteps _steps = new(quarantine, options, auditTable.ShardCount, clock);
     private readonly TableClient _events = auditTable.Client;
+    private readonly LedgerCache _ledgers = new();
 
     public async Task<IngestSummary> IngestAsync(EventHubBatch batch, CancellationToken cancellationToken)
     {
@@ -44,7 +45,7 @@ public sealed class IngestService(
 
         if (batch.HasSequenceNumbers)
         {
-            await new SequencedIngest(_events, _steps, logger).IngestAsync(batch, ingestedAt, tally, cancellationToken);
+            await new SequencedIngest(_events, _steps, _ledgers, logger).IngestAsync(batch, ingestedAt, tally, cancellationToken);
         }
         else
         {

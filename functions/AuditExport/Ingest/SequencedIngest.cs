@@ -1,5 +1,6 @@
 using AuditExport.AuditStore;
 using AuditExport.Storage;
+using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace AuditExport.Ingest;
 /// stored and is updated in the same entity-group transaction as the segments, so a batch is either stored and
 /// recorded, or neither, even when a retry follows a partial write.
 /// </summary>
-internal sealed class SequencedIngest(TableClient events, IngestSteps steps, ILogger logger)
+internal sealed class SequencedIngest(TableClient events, IngestSteps steps, LedgerCache ledgers, ILogger logger)
 {
     public async Task IngestAsync(EventHubBatch batch, DateTimeOffset ingestedAt, IngestTally tally, CancellationToken cancellationToken)
     {
@@ -25,7 +26,8 @@ internal sealed class SequencedIngest(TableClient events, IngestSteps steps, ILo
                 partitionId, ((TableTransactionFailedException)e).ErrorCode, attempt));
         await conflicts.ExecuteAsync(async ct =>
         {
-            var ledger = await ReadLedgerAsync(partitionKey, AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, shard), partitionId, ct);
+            var ledger = ledgers.Get(partitionKey, partitionId)
+                ?? await ReadLedgerAsync(partitionKey, AuditEventKeys.PreviousMonthPartitionKey(ingestedAt, shard), partitionId, ct);
 
             // Elements already stored (earlier delivery) or repeated within this batch are duplicates.
             var seen = new HashSet<long>();
@@ -63,8 +65,18 @@ internal sealed class SequencedIngest(TableClient events, IngestSteps steps, ILo
                 }
                 operations.Add(ledger.ToOperation(partitionKey));
                 steps.EnsureNotLate(ingestedAt);
-                var responses = await events.SubmitTransactionAsync(operations, ct);
+                Response<IReadOnlyList<Response>> responses;
+                try
+                {
+                    responses = await events.SubmitTransactionAsync(operations, ct);
+                }
+                catch
+                {
+                    ledgers.Forget(partitionKey, partitionId); // whatever happened, the next attempt reads the ledger as it is
+                    throw;
+                }
                 ledger.Committed(responses.Value[^1].Headers.ETag);
+                ledgers.Committed(partitionKey, ledger, partitionId);
                 tally.Transactions++;
                 tally.Segments += plan[t].Count;
                 tally.Accepted += plan[t].Sum(s => s.Events.Count);
