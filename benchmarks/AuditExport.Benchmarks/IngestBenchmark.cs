@@ -18,12 +18,14 @@ public sealed record WarmUp(int Events, TimeSpan Settle);
 /// </summary>
 public static class IngestBenchmark
 {
-    public static async Task RunAsync(Emulators emulators, Workload workload, WarmUp warmUp, int shards, int batchSize, int partitions, Results results, string area)
+    /// <param name="runtime">Extra environment for the handler process (runtime knobs such as DOTNET_gcServer), or null.</param>
+    public static async Task RunAsync(Emulators emulators, Workload workload, WarmUp warmUp, int shards, int batchSize, int partitions, Results results, string area,
+        IReadOnlyDictionary<string, string>? runtime = null, string? label = null)
     {
         var ceiling = await CeilingAsync(emulators, workload, shards, batchSize, partitions);
-        var ours = await ThroughHandlerAsync(emulators, workload, warmUp, shards, batchSize, partitions);
+        var ours = await ThroughHandlerAsync(emulators, workload, warmUp, shards, batchSize, partitions, runtime);
         var perThousand = 1000.0 / workload.Events.Count;
-        results.Add(new Measurement(area, $"{workload.Events.Count:N0} events, {shards} shards, batches of {batchSize}, {partitions} partitions", new()
+        results.Add(new Measurement(area, $"{workload.Events.Count:N0} events, {shards} shards, batches of {batchSize}, {partitions} partitions{(label is null ? "" : ", " + label)}", new()
         {
             ["ceiling events/s"] = workload.Events.Count / ceiling.Elapsed.TotalSeconds,
             ["ours events/s"] = workload.Events.Count / ours.Elapsed.TotalSeconds,
@@ -71,9 +73,15 @@ public static class IngestBenchmark
         return new Run(stopwatch.Elapsed, new CpuUse(emulators.CpuTime - emulatorCpu, TimeSpan.Zero, OwnCpu() - ownCpu));
     }
 
-    private static async Task<Run> ThroughHandlerAsync(Emulators emulators, Workload workload, WarmUp warmUp, int shards, int batchSize, int partitions)
+    private static async Task<Run> ThroughHandlerAsync(Emulators emulators, Workload workload, WarmUp warmUp, int shards, int batchSize, int partitions,
+        IReadOnlyDictionary<string, string>? runtime)
     {
-        await using var handler = await HandlerProcess.StartAsync(Handlers.Settings(emulators.StorageConnectionString, Handlers.RunId(), shards));
+        var settings = Handlers.Settings(emulators.StorageConnectionString, Handlers.RunId(), shards);
+        foreach (var (name, value) in runtime ?? new Dictionary<string, string>())
+        {
+            settings[name] = value;
+        }
+        await using var handler = await HandlerProcess.StartAsync(settings);
         var invocations = workload.Invocations(batchSize, partitions);
         // A handler runs for hours; measure it past JIT tiering, not its first seconds (other partitions, so nothing is a duplicate).
         await Handlers.IngestAsync(handler, new Workload(warmUp.Events, seed: 2).Invocations(batchSize, partitions, "warm-up-"));

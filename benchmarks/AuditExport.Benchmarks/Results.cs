@@ -18,14 +18,18 @@ public sealed class Results
         Console.WriteLine($"  {measurement.Area} / {measurement.Name}: {string.Join(", ", measurement.Values.Select(v => $"{v.Key} {Format(v.Value)}"))}{(measurement.Note is null ? "" : $" ({measurement.Note})")}");
     }
 
-    public async Task WriteAsync(string folder)
+    public async Task WriteAsync(string folder, string name = "results", string? preface = null)
     {
         Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, "results.json"),
+        await File.WriteAllTextAsync(Path.Combine(folder, $"{name}.json"),
             JsonSerializer.Serialize(new { date = Date, machine = Machine, measurements = Measurements }, new JsonSerializerOptions { WriteIndented = true }));
         var md = new StringBuilder();
         md.AppendLine($"# Benchmark results, {Date:yyyy-MM-dd HH:mm} UTC").AppendLine();
         md.AppendLine(string.Join(", ", Machine.Select(m => $"{m.Key}: {m.Value}"))).AppendLine();
+        if (preface is not null)
+        {
+            md.AppendLine(preface).AppendLine();
+        }
         foreach (var area in Measurements.GroupBy(m => m.Area))
         {
             md.AppendLine($"## {area.Key}").AppendLine();
@@ -38,7 +42,7 @@ public sealed class Results
             }
             md.AppendLine();
         }
-        await File.WriteAllTextAsync(Path.Combine(folder, "results.md"), md.ToString());
+        await File.WriteAllTextAsync(Path.Combine(folder, $"{name}.md"), md.ToString());
     }
 
     private static string Format(double value) => value switch

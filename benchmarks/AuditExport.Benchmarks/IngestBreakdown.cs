@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AuditExport.AuditStore;
+using AuditExport.Hosting;
+using AuditExport.Ingest;
+using AuditExport.LocalHost;
+using Azure.Data.Tables;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AuditExport.Benchmarks;
+
+/// <summary>
+/// Where the CPU of one 500-event invocation goes (issue 28), in this process, stage by stage on the same input, each
+/// repeated <c>iterations</c> times after a warm-up: process CPU time (all threads: the SDK's and the GC's work counts)
+/// and bytes allocated, per invocation. Then the same invocations through the handler's own IngestService from the
+/// invocation's bytes (in-process full path), whose figure the stages must add up to; beside it the handler process's
+/// figure from the ingest benchmark of the same run, which adds Kestrel, routing, the answer and logging.
+/// </summary>
+public static class IngestBreakdown
+{
+    public sealed record Stage(string Name, double CpuMs, double AllocatedKiB);
+
+    public static async Task<List<Stage>> RunAsync(Emulators emulators, Results results, int iterations)
+    {
+        var run = Handlers.RunId();
+        var settings = Handlers.Settings(emulators.StorageConnectionString, run);
+        settings[HandlerApp.PortVariable] = "0";
+        await using var app = HandlerApp.Build(settings.Select(s => $"--{s.Key}={s.Value}").ToArray());
+        await app.StartAsync();
+        var ingest = app.Services.GetRequiredService<IngestService>();
+        var table = app.Services.GetRequiredService<AuditTable>();
+        var options = ingest.Options;
+        var workload = new Workload(500, seed: 5);
+        var now = DateTimeOffset.UtcNow;
+        byte[] Invocation(int i) => JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(workload.Events, "0", (long)i * 500, now, dataType: "binary"));
+        var invocation = Invocation(0);
+
+        // Each stage's input, made once by the stage before it.
+        using var body = await ReadBodyAsync(invocation, options.InvocationMemoryBytes);
+        var batch = Unwrap(body, options);
+        var splitter = new ElementSplitter(new AuditEventValidator(options.MaxEventBytes, TimeProvider.System));
+        var accepted = Split(splitter, batch);
+        var segments = new SegmentPacker(options.SegmentTargetBytes).Pack(accepted, []);
+        await table.EnsureExistsAsync(CancellationToken.None);
+        var shard = AuditEventKeys.Shard("0", table.ShardCount);
+        var partitionKey = AuditEventKeys.PartitionKey(now, shard);
+        List<TableTransactionAction> Operations(int i) =>
+        [
+            .. segments.Select((s, n) => new TableTransactionAction(TableTransactionActionType.Add,
+                SegmentEntity.Create(partitionKey, AuditEventKeys.SegmentRowKey(now, "bench", $"{i:D10}.{n:D5}"), s, now, "0", 0, 499))),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, AuditEventKeys.LedgerRowKey("bench")) { ["Ranges"] = $"0-{i}" }),
+        ];
+
+        var prepared = Enumerable.Range(0, iterations + Warmup).Select(Operations).ToList();
+        var invocations = Enumerable.Range(0, 2 * (iterations + Warmup)).Select(i => Invocation(i + 1)).ToList();
+        var uncachedInvocations = Enumerable.Range(0, 2 * (iterations + Warmup)).Select(i => Invocation(i + 1 + 2 * (iterations + Warmup))).ToList();
+        // Two rounds, the second reported: in the first, code measured early still runs partly unoptimised (tiered JIT
+        // promotes methods after 30 calls and a delay), which made the stages add up to 1.37 times the full path.
+        List<Stage> stages = [];
+        Stage full = null!, chained = null!, uncached = null!;
+        for (var round = 0; round < 2; round++)
+        {
+            stages = await StagesAsync(round);
+            var offset = round * (iterations + Warmup);
+            // The same stages one after another per invocation: what interaction (caches, GC) adds to the separate figures.
+            chained = await MeasureAsync("the stages one after another", iterations, async i =>
+            {
+                using var read = await ReadBodyAsync(invocations[offset + i], options.InvocationMemoryBytes);
+                var events = Split(splitter, Unwrap(read, options));
+                var packed = new SegmentPacker(options.SegmentTargetBytes).Pack(events, []);
+                await table.Client.SubmitTransactionAsync(
+                [
+                    .. packed.Select((s, n) => new TableTransactionAction(TableTransactionActionType.Add,
+                        SegmentEntity.Create(partitionKey, AuditEventKeys.SegmentRowKey(now, "chained", $"{offset + i:D10}.{n:D5}"), s, now, "0", 0, 499))),
+                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, AuditEventKeys.LedgerRowKey("chained")) { ["Ranges"] = $"0-{i}" }),
+                ]);
+            });
+            full = await MeasureAsync("in-process full path: body to stored, through IngestService", iterations, async i =>
+            {
+                using var read = await ReadBodyAsync(invocations[offset + i], options.InvocationMemoryBytes);
+                await ingest.IngestAsync(Unwrap(read, options), CancellationToken.None);
+            });
+            // Before the ledger cache, in the same run: a new IngestService per invocation has no ledger copy and reads it.
+            uncached = await MeasureAsync("in-process full path, no ledger copy (as before the ledger cache)", iterations, async i =>
+            {
+                using var read = await ReadBodyAsync(uncachedInvocations[offset + i], options.InvocationMemoryBytes);
+                await ActivatorUtilities.CreateInstance<IngestService>(app.Services).IngestAsync(Unwrap(read, options), CancellationToken.None);
+            });
+        }
+
+        async Task<List<Stage>> StagesAsync(int round) =>
+        [
+            await MeasureAsync("read the invocation body (HttpRequest body to a JSON document)", iterations, async _ => (await ReadBodyAsync(invocation, options.InvocationMemoryBytes)).Dispose()),
+            await MeasureAsync("unwrap the events (metadata, base64 bodies)", iterations, _ => Task.FromResult(Unwrap(body, options))),
+            await MeasureAsync("split and validate 500 events", iterations, _ => Task.FromResult(Split(splitter, batch))),
+            await MeasureAsync("pack and compress (zlib level 2)", iterations, _ => Task.FromResult(new SegmentPacker(options.SegmentTargetBytes).Pack(accepted, []))),
+            await MeasureAsync("build the transaction (entities, base64 properties)", iterations, i => Task.FromResult(Operations(i))),
+            await MeasureAsync("read the ledger (one point query; a partition's first batch only, since the ledger cache)", iterations, _ => table.Client.GetEntityIfExistsAsync<TableEntity>(partitionKey, AuditEventKeys.LedgerRowKey("0"))),
+            await MeasureAsync("the SDK's serialization and the HTTP send (one batch transaction)", iterations, i => table.Client.SubmitTransactionAsync(
+                round == 0 ? prepared[i] : Operations(iterations + Warmup + i))),
+        ];
+        // The handler reads the ledger only for a partition's first batch now: the stages it runs are all but that one.
+        var ledgerRead = stages.Single(s => s.Name.StartsWith("read the ledger", StringComparison.Ordinal));
+        var sum = stages.Sum(s => s.CpuMs);
+        var cachedSum = sum - ledgerRead.CpuMs;
+        foreach (var stage in stages.Append(chained).Append(full).Append(uncached))
+        {
+            results.Add(new Measurement("Ingest breakdown", stage.Name, new()
+            {
+                ["CPU ms per invocation"] = stage.CpuMs,
+                ["CPU ms per 1k events"] = stage.CpuMs * 2,
+                ["share of the stages"] = stage.CpuMs / sum,
+                ["allocated KiB"] = stage.AllocatedKiB,
+            }));
+        }
+        results.Add(new Measurement("Ingest breakdown", "stages summed, but the ledger read ÷ in-process full path", new() { ["ratio"] = cachedSum / full.CpuMs }));
+        results.Add(new Measurement("Ingest breakdown", "all stages summed ÷ in-process full path with no ledger copy", new() { ["ratio"] = sum / uncached.CpuMs }));
+        results.Add(new Measurement("Ingest breakdown", "stages one after another ÷ in-process full path", new() { ["ratio"] = chained.CpuMs / full.CpuMs }));
+        results.Add(new Measurement("Ingest breakdown", "ledger cache: full path with ÷ without", new() { ["ratio"] = full.CpuMs / uncached.CpuMs }));
+        return [.. stages, full];
+    }
+
+    private const int Warmup = 30;
+
+    public const string Reading = """
+        How to read this (`scripts/benchmark.sh --breakdown`, issue 28). "Ingest breakdown": process CPU (all threads) and
+        bytes allocated per 500-event invocation (events of about 1 KiB), in one process, each stage alone on the same
+        input after a warm-up, second of two rounds. What the stages do not show is the difference of two rows:
+        - interaction between stages (caches, GC, the SDK's pools): "the stages one after another" minus the stages summed;
+        - IngestService's own bookkeeping (ledger, duplicates, tally, logs): "in-process full path" minus "one after another";
+        - the handler process around it (Kestrel, routing, the invocation's answer, logging, the host's JSON): "Ingest
+          runtime" (the handler process, per 1,000 events) minus the in-process full path per 1,000 events.
+        "Ingest runtime" runs the ingest benchmark's full path (100,000 events, 4 partitions) in a handler process per
+        runtime setting, alternating, two rounds; CPU is the handler process's.
+        """;
+
+    private static async Task<Stage> MeasureAsync(string name, int iterations, Func<int, Task> action)
+    {
+        for (var i = 0; i < Warmup; i++)
+        {
+            await action(iterations + i); // the last inputs: the measured iterations use 0 .. iterations-1
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        for (var i = 0; i < iterations; i++)
+        {
+            await action(i);
+        }
+        var allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
+        process.Refresh();
+        // Seen once: the total went down across a measurement (the runtime's count, not ours); such a figure is left out.
+        var stage = new Stage(name, (process.TotalProcessorTime - cpu).TotalMilliseconds / iterations,
+            allocatedAfter >= allocated ? (allocatedAfter - allocated) / 1024.0 / iterations : double.NaN);
+        Console.WriteLine($"    {name}: {stage.CpuMs:F2} ms CPU, {stage.AllocatedKiB:N0} KiB per invocation");
+        return stage;
+    }
+
+    private static async Task<InvocationBody> ReadBodyAsync(byte[] invocation, int memoryThreshold)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Body = new MemoryStream(invocation, writable: false);
+        context.Request.ContentLength = invocation.Length;
+        context.Request.ContentType = "application/json";
+        return await InvocationBody.ReadAsync(context.Request, memoryThreshold, CancellationToken.None);
+    }
+
+    private static EventHubBatch Unwrap(InvocationBody body, IngestOptions options) =>
+        EventHubInvocationReader.ReadParts(body.Data, body.Metadata, IngestAuditEventsFunction.BindingName, [], options.InvocationMemoryBytes,
+            options.InvocationMemoryBytes, IngestAuditEventsFunction.BodyEncoding).Single();
+
+    private static List<AuditEvent> Split(ElementSplitter splitter, EventHubBatch batch)
+    {
+        var accepted = new List<AuditEvent>();
+        var rejected = new List<RejectedInput>();
+        foreach (var element in batch.Elements)
+        {
+            splitter.Split(element, accepted, rejected);
+        }
+        return accepted;
+    }
+}
