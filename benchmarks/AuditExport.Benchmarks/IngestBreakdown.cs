@@ -22,7 +22,7 @@ public static class IngestBreakdown
 {
     public sealed record Stage(string Name, double CpuMs, double AllocatedKiB);
 
-    public static async Task<List<Stage>> RunAsync(Emulators emulators, Results results, int iterations)
+    public static async Task<List<Stage>> RunAsync(Emulators emulators, Results results, int iterations, int rounds = 6, int warmup = 30)
     {
         var run = Handlers.RunId();
         var settings = Handlers.Settings(emulators.StorageConnectionString, run);
@@ -53,66 +53,79 @@ public static class IngestBreakdown
             new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, AuditEventKeys.LedgerRowKey("bench")) { ["Ranges"] = $"0-{i}" }),
         ];
 
-        var prepared = Enumerable.Range(0, iterations + Warmup).Select(Operations).ToList();
-        var invocations = Enumerable.Range(0, 2 * (iterations + Warmup)).Select(i => Invocation(i + 1)).ToList();
-        var uncachedInvocations = Enumerable.Range(0, 2 * (iterations + Warmup)).Select(i => Invocation(i + 1 + 2 * (iterations + Warmup))).ToList();
-        // Two rounds, the second reported: in the first, code measured early still runs partly unoptimised (tiered JIT
-        // promotes methods after 30 calls and a delay), which made the stages add up to 1.37 times the full path.
-        List<Stage> stages = [];
-        Stage full = null!, chained = null!, uncached = null!;
-        for (var round = 0; round < 2; round++)
+        var perRound = iterations + warmup;
+        var invocations = Enumerable.Range(0, rounds * perRound).Select(i => Invocation(i + 1)).ToList();
+        var uncachedInvocations = Enumerable.Range(0, rounds * perRound).Select(i => Invocation(i + 1 + rounds * perRound)).ToList();
+        // Every row measured once per round, the rows in turn, and the median of the rounds after the first reported. In
+        // the first, code measured early still runs partly unoptimised (tiered JIT promotes methods after 30 calls and a
+        // delay), which made the stages add up to 1.37 times the full path. One round alone varied by ±10 %, as much as
+        // the ledger read this compares.
+        var measuredRounds = new Dictionary<string, List<Stage>>();
+        for (var round = 0; round < rounds; round++)
         {
-            stages = await StagesAsync(round);
-            var offset = round * (iterations + Warmup);
-            // The same stages one after another per invocation: what interaction (caches, GC) adds to the separate figures.
-            chained = await MeasureAsync("the stages one after another", iterations, async i =>
+            var offset = round * perRound;
+            var prepared = Enumerable.Range(offset, perRound).Select(Operations).ToList();
+            List<Stage> measured =
+            [
+                await MeasureAsync(warmup, ReadBody, iterations, async _ => (await ReadBodyAsync(invocation, options.InvocationMemoryBytes)).Dispose()),
+                await MeasureAsync(warmup, "unwrap the events (metadata, base64 bodies)", iterations, _ => Task.FromResult(Unwrap(body, options))),
+                await MeasureAsync(warmup, "split and validate 500 events", iterations, _ => Task.FromResult(Split(splitter, batch))),
+                await MeasureAsync(warmup, "pack and compress (zlib level 2)", iterations, _ => Task.FromResult(new SegmentPacker(options.SegmentTargetBytes).Pack(accepted, []))),
+                await MeasureAsync(warmup, "build the transaction (entities, base64 properties)", iterations, i => Task.FromResult(Operations(offset + i))),
+                await MeasureAsync(warmup, LedgerRead, iterations, _ => table.Client.GetEntityIfExistsAsync<TableEntity>(partitionKey, AuditEventKeys.LedgerRowKey("0"))),
+                await MeasureAsync(warmup, "the SDK's serialization and the HTTP send (one batch transaction)", iterations, i => table.Client.SubmitTransactionAsync(prepared[i])),
+                // The same stages one after another per invocation: what interaction (caches, GC) adds to the separate figures.
+                await MeasureAsync(warmup, Chained, iterations, async i =>
+                {
+                    using var read = await ReadBodyAsync(invocations[offset + i], options.InvocationMemoryBytes);
+                    var events = Split(splitter, Unwrap(read, options));
+                    var packed = new SegmentPacker(options.SegmentTargetBytes).Pack(events, []);
+                    await table.Client.SubmitTransactionAsync(
+                    [
+                        .. packed.Select((s, n) => new TableTransactionAction(TableTransactionActionType.Add,
+                            SegmentEntity.Create(partitionKey, AuditEventKeys.SegmentRowKey(now, "chained", $"{offset + i:D10}.{n:D5}"), s, now, "0", 0, 499))),
+                        new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, AuditEventKeys.LedgerRowKey("chained")) { ["Ranges"] = $"0-{i}" }),
+                    ]);
+                }),
+                await MeasureAsync(warmup, Full, iterations, async i =>
+                {
+                    using var read = await ReadBodyAsync(invocations[offset + i], options.InvocationMemoryBytes);
+                    await ingest.IngestAsync(Unwrap(read, options), CancellationToken.None);
+                }),
+                // Before the ledger cache, in the same run: a new IngestService per invocation has no ledger copy and reads it.
+                await MeasureAsync(warmup, Uncached, iterations, async i =>
+                {
+                    using var read = await ReadBodyAsync(uncachedInvocations[offset + i], options.InvocationMemoryBytes);
+                    await ActivatorUtilities.CreateInstance<IngestService>(app.Services).IngestAsync(Unwrap(read, options), CancellationToken.None);
+                }),
+            ];
+            if (round > 0)
             {
-                using var read = await ReadBodyAsync(invocations[offset + i], options.InvocationMemoryBytes);
-                var events = Split(splitter, Unwrap(read, options));
-                var packed = new SegmentPacker(options.SegmentTargetBytes).Pack(events, []);
-                await table.Client.SubmitTransactionAsync(
-                [
-                    .. packed.Select((s, n) => new TableTransactionAction(TableTransactionActionType.Add,
-                        SegmentEntity.Create(partitionKey, AuditEventKeys.SegmentRowKey(now, "chained", $"{offset + i:D10}.{n:D5}"), s, now, "0", 0, 499))),
-                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, AuditEventKeys.LedgerRowKey("chained")) { ["Ranges"] = $"0-{i}" }),
-                ]);
-            });
-            full = await MeasureAsync("in-process full path: body to stored, through IngestService", iterations, async i =>
-            {
-                using var read = await ReadBodyAsync(invocations[offset + i], options.InvocationMemoryBytes);
-                await ingest.IngestAsync(Unwrap(read, options), CancellationToken.None);
-            });
-            // Before the ledger cache, in the same run: a new IngestService per invocation has no ledger copy and reads it.
-            uncached = await MeasureAsync("in-process full path, no ledger copy (as before the ledger cache)", iterations, async i =>
-            {
-                using var read = await ReadBodyAsync(uncachedInvocations[offset + i], options.InvocationMemoryBytes);
-                await ActivatorUtilities.CreateInstance<IngestService>(app.Services).IngestAsync(Unwrap(read, options), CancellationToken.None);
-            });
+                foreach (var stage in measured)
+                {
+                    (measuredRounds.TryGetValue(stage.Name, out var list) ? list : measuredRounds[stage.Name] = []).Add(stage);
+                }
+            }
         }
 
-        async Task<List<Stage>> StagesAsync(int round) =>
-        [
-            await MeasureAsync("read the invocation body (HttpRequest body to a JSON document)", iterations, async _ => (await ReadBodyAsync(invocation, options.InvocationMemoryBytes)).Dispose()),
-            await MeasureAsync("unwrap the events (metadata, base64 bodies)", iterations, _ => Task.FromResult(Unwrap(body, options))),
-            await MeasureAsync("split and validate 500 events", iterations, _ => Task.FromResult(Split(splitter, batch))),
-            await MeasureAsync("pack and compress (zlib level 2)", iterations, _ => Task.FromResult(new SegmentPacker(options.SegmentTargetBytes).Pack(accepted, []))),
-            await MeasureAsync("build the transaction (entities, base64 properties)", iterations, i => Task.FromResult(Operations(i))),
-            await MeasureAsync("read the ledger (one point query; a partition's first batch only, since the ledger cache)", iterations, _ => table.Client.GetEntityIfExistsAsync<TableEntity>(partitionKey, AuditEventKeys.LedgerRowKey("0"))),
-            await MeasureAsync("the SDK's serialization and the HTTP send (one batch transaction)", iterations, i => table.Client.SubmitTransactionAsync(
-                round == 0 ? prepared[i] : Operations(iterations + Warmup + i))),
-        ];
+        var medians = measuredRounds.Select(r => new Stage(r.Key, Median(r.Value.Select(s => s.CpuMs)), Median(r.Value.Select(s => s.AllocatedKiB).Where(a => !double.IsNaN(a))))).ToList();
+        Stage Row(string name) => medians.Single(s => s.Name == name);
+        var stages = medians.Where(s => s.Name is not (Chained or Full or Uncached)).ToList();
+        var (chained, full, uncached) = (Row(Chained), Row(Full), Row(Uncached));
         // The handler reads the ledger only for a partition's first batch now: the stages it runs are all but that one.
-        var ledgerRead = stages.Single(s => s.Name.StartsWith("read the ledger", StringComparison.Ordinal));
         var sum = stages.Sum(s => s.CpuMs);
-        var cachedSum = sum - ledgerRead.CpuMs;
-        foreach (var stage in stages.Append(chained).Append(full).Append(uncached))
+        var cachedSum = sum - Row(LedgerRead).CpuMs;
+        foreach (var stage in medians)
         {
+            var spread = measuredRounds[stage.Name].Select(s => s.CpuMs).ToList();
             results.Add(new Measurement("Ingest breakdown", stage.Name, new()
             {
                 ["CPU ms per invocation"] = stage.CpuMs,
                 ["CPU ms per 1k events"] = stage.CpuMs * 2,
                 ["share of the stages"] = stage.CpuMs / sum,
                 ["allocated KiB"] = stage.AllocatedKiB,
+                ["lowest round ÷ median"] = spread.Min() / stage.CpuMs,
+                ["highest round ÷ median"] = spread.Max() / stage.CpuMs,
             }));
         }
         results.Add(new Measurement("Ingest breakdown", "stages summed, but the ledger read ÷ in-process full path", new() { ["ratio"] = cachedSum / full.CpuMs }));
@@ -122,7 +135,17 @@ public static class IngestBreakdown
         return [.. stages, full];
     }
 
-    private const int Warmup = 30;
+    private const string ReadBody = "read the invocation body (HttpRequest body to a JSON document)";
+    private const string LedgerRead = "read the ledger (one point query; a partition's first batch only, since the ledger cache)";
+    private const string Chained = "the stages one after another";
+    private const string Full = "in-process full path: body to stored, through IngestService";
+    private const string Uncached = "in-process full path, no ledger copy (as before the ledger cache)";
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
 
     public const string Reading = """
         How to read this (`scripts/benchmark.sh --breakdown`, issue 28). "Ingest breakdown": process CPU (all threads) and
@@ -136,9 +159,9 @@ public static class IngestBreakdown
         runtime setting, alternating, two rounds; CPU is the handler process's.
         """;
 
-    private static async Task<Stage> MeasureAsync(string name, int iterations, Func<int, Task> action)
+    private static async Task<Stage> MeasureAsync(int warmup, string name, int iterations, Func<int, Task> action)
     {
-        for (var i = 0; i < Warmup; i++)
+        for (var i = 0; i < warmup; i++)
         {
             await action(iterations + i); // the last inputs: the measured iterations use 0 .. iterations-1
         }

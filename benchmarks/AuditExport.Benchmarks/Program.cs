@@ -1,7 +1,8 @@
 using AuditExport.Benchmarks;
 using AuditExport.LocalHost;
 
-// scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu, --ingest, --export or --backlog for one part alone.
+// scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu, --ingest, --export or --backlog for one part alone;
+// --breakdown: where one ingest invocation's CPU goes, stage by stage (benchmarks/results/ingest-breakdown.md).
 if (args.Contains("--cpu"))
 {
     Suite.RunCpuOnly();
@@ -32,7 +33,7 @@ if (args.Contains("--breakdown"))
     // Where one invocation's CPU goes, stage by stage (issue 28), beside the handler process's full path of the same run.
     await using var emulators = await Emulators.StartAsync(s3: false);
     var results = new AuditExport.Benchmarks.Results();
-    await IngestBreakdown.RunAsync(emulators, results, iterations: 400);
+    await IngestBreakdown.RunAsync(emulators, results, iterations: 200);
     // The handler process's full path under the runtime's GC and JIT settings, alternating, two rounds.
     var variants = new (string Label, Dictionary<string, string> Environment)[]
     {

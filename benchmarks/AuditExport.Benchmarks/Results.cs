@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace AuditExport.Benchmarks;
 
@@ -22,7 +23,7 @@ public sealed class Results
     {
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, $"{name}.json"),
-            JsonSerializer.Serialize(new { date = Date, machine = Machine, measurements = Measurements }, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(new { date = Date, machine = Machine, measurements = Measurements }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         var md = new StringBuilder();
         md.AppendLine($"# Benchmark results, {Date:yyyy-MM-dd HH:mm} UTC").AppendLine();
         md.AppendLine(string.Join(", ", Machine.Select(m => $"{m.Key}: {m.Value}"))).AppendLine();

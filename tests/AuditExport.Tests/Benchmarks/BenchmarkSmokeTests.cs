@@ -1,4 +1,5 @@
 using AuditExport.Benchmarks;
+using AuditExport.LocalHost;
 
 namespace AuditExport.Tests.Benchmarks;
 
@@ -33,5 +34,21 @@ public sealed class BenchmarkSmokeTests
         Assert.InRange(transactions.Values["ingest"], 0.0001, 1);
         Assert.InRange(transactions.Values["export"], 0.0001, 1);
         Assert.All(areas["CPU pipeline"], m => Assert.True(m.Values["MiB/s per core"] > 1, m.Name));
+    }
+
+    [Fact]
+    public async Task The_ingest_breakdown_runs_every_stage_and_its_rows_add_up()
+    {
+        await using var emulators = await Emulators.StartAsync(s3: false);
+        var results = new Results();
+
+        await IngestBreakdown.RunAsync(emulators, results, iterations: 4, rounds: 2, warmup: 2);
+
+        var rows = results.Measurements.Where(m => m.Area == "Ingest breakdown").ToDictionary(m => m.Name);
+        Assert.Equal(10, rows.Values.Count(r => r.Values.ContainsKey("CPU ms per invocation"))); // 7 stages, chained, full path with and without the ledger copy
+        Assert.All(rows.Values.Where(r => r.Values.ContainsKey("CPU ms per invocation")), r => Assert.True(r.Values["CPU ms per invocation"] > 0, r.Name));
+        // Tiny runs are noisy; this checks the sums are computed from the rows, not that they meet the 10 % of a real run.
+        Assert.InRange(rows["stages summed, but the ledger read ÷ in-process full path"].Values["ratio"], 0.1, 10);
+        Assert.InRange(rows["ledger cache: full path with ÷ without"].Values["ratio"], 0.1, 10);
     }
 }
