@@ -19,13 +19,15 @@ public sealed record WarmUp(int Events, TimeSpan Settle);
 public static class IngestBenchmark
 {
     /// <param name="runtime">Extra environment for the handler process (runtime knobs such as DOTNET_gcServer), or null.</param>
-    public static async Task RunAsync(Emulators emulators, Workload workload, WarmUp warmUp, int shards, int batchSize, int partitions, Results results, string area,
-        IReadOnlyDictionary<string, string>? runtime = null, string? label = null)
+    /// <param name="handlerAssembly">Another build of the handler to measure (a "before"), or null for this repository's.</param>
+    /// <returns>The measurement, also added to <paramref name="results"/>.</returns>
+    public static async Task<Measurement> RunAsync(Emulators emulators, Workload workload, WarmUp warmUp, int shards, int batchSize, int partitions, Results results, string area,
+        IReadOnlyDictionary<string, string>? runtime = null, string? label = null, string? handlerAssembly = null)
     {
         var ceiling = await CeilingAsync(emulators, workload, shards, batchSize, partitions);
-        var ours = await ThroughHandlerAsync(emulators, workload, warmUp, shards, batchSize, partitions, runtime);
+        var ours = await ThroughHandlerAsync(emulators, workload, warmUp, shards, batchSize, partitions, runtime, handlerAssembly);
         var perThousand = 1000.0 / workload.Events.Count;
-        results.Add(new Measurement(area, $"{workload.Events.Count:N0} events, {shards} shards, batches of {batchSize}, {partitions} partitions{(label is null ? "" : ", " + label)}", new()
+        var measurement = new Measurement(area, $"{workload.Events.Count:N0} events, {shards} shards, batches of {batchSize}, {partitions} partitions{(label is null ? "" : ", " + label)}", new()
         {
             ["ceiling events/s"] = workload.Events.Count / ceiling.Elapsed.TotalSeconds,
             ["ours events/s"] = workload.Events.Count / ours.Elapsed.TotalSeconds,
@@ -35,7 +37,9 @@ public static class IngestBenchmark
             ["ours Azurite CPU ms per 1k events"] = ours.Cpu.Emulator.TotalMilliseconds * perThousand,
             ["ours handler CPU ms per 1k events"] = ours.Cpu.Handler.TotalMilliseconds * perThousand,
             ["ours busy cores"] = (ours.Cpu.Emulator + ours.Cpu.Handler + ours.Cpu.Sender).TotalSeconds / ours.Elapsed.TotalSeconds,
-        }));
+        });
+        results.Add(measurement);
+        return measurement;
     }
 
     /// <summary>CPU time spent during one run by the emulators, the handler and this process (which plays the host).</summary>
@@ -74,14 +78,14 @@ public static class IngestBenchmark
     }
 
     private static async Task<Run> ThroughHandlerAsync(Emulators emulators, Workload workload, WarmUp warmUp, int shards, int batchSize, int partitions,
-        IReadOnlyDictionary<string, string>? runtime)
+        IReadOnlyDictionary<string, string>? runtime, string? handlerAssembly)
     {
         var settings = Handlers.Settings(emulators.StorageConnectionString, Handlers.RunId(), shards);
         foreach (var (name, value) in runtime ?? new Dictionary<string, string>())
         {
             settings[name] = value;
         }
-        await using var handler = await HandlerProcess.StartAsync(settings);
+        await using var handler = await HandlerProcess.StartAsync(settings, assemblyPath: handlerAssembly);
         var invocations = workload.Invocations(batchSize, partitions);
         // A handler runs for hours; measure it past JIT tiering, not its first seconds (other partitions, so nothing is a duplicate).
         await Handlers.IngestAsync(handler, new Workload(warmUp.Events, seed: 2).Invocations(batchSize, partitions, "warm-up-"));

@@ -71,9 +71,9 @@ public static class IngestBreakdown
                 await MeasureAsync(warmup, "unwrap the events (metadata, base64 bodies)", iterations, _ => Task.FromResult(Unwrap(body, options))),
                 await MeasureAsync(warmup, "split and validate 500 events", iterations, _ => Task.FromResult(Split(splitter, batch))),
                 await MeasureAsync(warmup, "pack and compress (zlib level 2)", iterations, _ => Task.FromResult(new SegmentPacker(options.SegmentTargetBytes).Pack(accepted, []))),
-                await MeasureAsync(warmup, "build the transaction (entities, base64 properties)", iterations, i => Task.FromResult(Operations(offset + i))),
+                await MeasureAsync(warmup, Transaction, iterations, i => Task.FromResult(Operations(offset + i))),
                 await MeasureAsync(warmup, LedgerRead, iterations, _ => table.Client.GetEntityIfExistsAsync<TableEntity>(partitionKey, AuditEventKeys.LedgerRowKey("0"))),
-                await MeasureAsync(warmup, "the SDK's serialization and the HTTP send (one batch transaction)", iterations, i => table.Client.SubmitTransactionAsync(prepared[i])),
+                await MeasureAsync(warmup, Send, iterations, i => table.Client.SubmitTransactionAsync(prepared[i])),
                 // The same stages one after another per invocation: what interaction (caches, GC) adds to the separate figures.
                 await MeasureAsync(warmup, Chained, iterations, async i =>
                 {
@@ -132,10 +132,67 @@ public static class IngestBreakdown
         results.Add(new Measurement("Ingest breakdown", "all stages summed ÷ in-process full path with no ledger copy", new() { ["ratio"] = sum / uncached.CpuMs }));
         results.Add(new Measurement("Ingest breakdown", "stages one after another ÷ in-process full path", new() { ["ratio"] = chained.CpuMs / full.CpuMs }));
         results.Add(new Measurement("Ingest breakdown", "ledger cache: full path with ÷ without", new() { ["ratio"] = full.CpuMs / uncached.CpuMs }));
+        // The pipeline alone (the issue's "98 MiB/s per core"): the invocation read, unwrapped, split, validated, packed, compressed.
+        var pipelineMs = stages.Where(s => s.Name is not (LedgerRead or Transaction or Send)).Sum(s => s.CpuMs);
+        results.Add(new Measurement("Ingest breakdown", "the pipeline alone (read, unwrap, split and validate, pack and compress): MiB/s per core",
+            new() { ["ratio"] = workload.Bytes / 1024.0 / 1024 / (pipelineMs / 1000) }));
+        results.Add(new Measurement("Ingest breakdown", "compression: event bytes ÷ segment bytes (zlib level 2)",
+            new() { ["ratio"] = (double)segments.Sum(s => s.RawBytes) / segments.Sum(s => s.Compressed.Length) }));
         return [.. stages, full];
     }
 
+    /// <summary>
+    /// The ingest benchmark's full path (100,000 events, 4 partitions) in a handler process per variant, the variants in
+    /// turn, forward then backward, three rounds; then each variant's medians. <paramref name="before"/> is another build
+    /// of the handler (its AuditExport.dll and a label), measured as deployed.
+    /// </summary>
+    public static async Task RuntimeAsync(Emulators emulators, Results results, (string Path, string Label)? before, int rounds = 3)
+    {
+        var variants = new List<(string Label, Dictionary<string, string> Environment, string? Handler)>();
+        if (before is { } b)
+        {
+            variants.Add(($"before: {b.Label}, as deployed", [], b.Path));
+        }
+        variants.AddRange(
+        [
+            (AsDeployed, [], null),
+            ("workstation GC", new() { ["DOTNET_gcServer"] = "0" }, null),
+            ("gen0 budget 64 MiB", new() { ["DOTNET_GCgen0size"] = "0x4000000" }, null),
+            ("TieredPGO on", new() { ["DOTNET_TieredPGO"] = "1" }, null),
+            ("thread pool workers do not spin", new() { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" }, null),
+        ]);
+        var measured = variants.ToDictionary(v => v.Label, _ => new List<Measurement>());
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (label, environment, handler) in round % 2 == 0 ? variants : Enumerable.Reverse(variants))
+            {
+                measured[label].Add(await IngestBenchmark.RunAsync(emulators, new Workload(Suite.Full.Ingest), Suite.Full.WarmUp, 4, 500, 4, results,
+                    "Ingest runtime, each round", environment, $"{label}, round {round + 1}", handler));
+            }
+        }
+        const string HandlerCpu = "ours handler CPU ms per 1k events";
+        double MedianOf(string label, string column) => Median(measured[label].Select(m => m.Values[column]));
+        var deployed = MedianOf(AsDeployed, HandlerCpu);
+        foreach (var (label, _, _) in variants)
+        {
+            var cpu = MedianOf(label, HandlerCpu);
+            results.Add(new Measurement("Ingest runtime, medians", label, new()
+            {
+                [HandlerCpu] = cpu,
+                ["lowest round"] = measured[label].Min(m => m.Values[HandlerCpu]),
+                ["highest round"] = measured[label].Max(m => m.Values[HandlerCpu]),
+                ["ours MiB/s"] = MedianOf(label, "ours MiB/s"),
+                ["ratio to the ceiling"] = MedianOf(label, "ratio"),
+                ["Azurite CPU ours ÷ ceiling's"] = Median(measured[label].Select(m => m.Values["ours Azurite CPU ms per 1k events"] / m.Values["ceiling Azurite CPU ms per 1k events"])),
+                ["handler CPU ÷ as deployed"] = cpu / deployed,
+            }));
+        }
+    }
+
+    private const string AsDeployed = "as deployed (server GC, the Web SDK's default; TieredPGO off)";
     private const string ReadBody = "read the invocation body (HttpRequest body to a JSON document)";
+    private const string Transaction = "build the transaction (entities, base64 properties)";
+    private const string Send = "the SDK's serialization and the HTTP send (one batch transaction)";
     private const string LedgerRead = "read the ledger (one point query; a partition's first batch only, since the ledger cache)";
     private const string Chained = "the stages one after another";
     private const string Full = "in-process full path: body to stored, through IngestService";
@@ -148,15 +205,17 @@ public static class IngestBreakdown
     }
 
     public const string Reading = """
-        How to read this (`scripts/benchmark.sh --breakdown`, issue 28). "Ingest breakdown": process CPU (all threads) and
-        bytes allocated per 500-event invocation (events of about 1 KiB), in one process, each stage alone on the same
-        input after a warm-up, second of two rounds. What the stages do not show is the difference of two rows:
+        How to read this (`scripts/benchmark.sh --breakdown [--before REF]`, issue 28). "Ingest breakdown": process CPU (all
+        threads) and bytes allocated per 500-event invocation (events of about 1 KiB), in one process, each stage alone on the
+        same input after a warm-up; six rounds with the rows in turn, the median of the last five and the spread of them.
+        What the stages do not show is the difference of two rows:
         - interaction between stages (caches, GC, the SDK's pools): "the stages one after another" minus the stages summed;
         - IngestService's own bookkeeping (ledger, duplicates, tally, logs): "in-process full path" minus "one after another";
-        - the handler process around it (Kestrel, routing, the invocation's answer, logging, the host's JSON): "Ingest
-          runtime" (the handler process, per 1,000 events) minus the in-process full path per 1,000 events.
-        "Ingest runtime" runs the ingest benchmark's full path (100,000 events, 4 partitions) in a handler process per
-        runtime setting, alternating, two rounds; CPU is the handler process's.
+        - the handler process around it (Kestrel, routing, the invocation's answer, logging, four invocations at once on two
+          cores, server GC): "Ingest runtime" (the handler process, per 1,000 events) minus the in-process full path per 1,000.
+        "Ingest runtime" runs the ingest benchmark's full path (100,000 events, 4 partitions, after a 50,000-event warm-up)
+        in a handler process per variant: an earlier build of the handler ("before", as deployed) and this build as deployed
+        and under other GC, JIT and thread-pool settings; the variants in turn, three rounds; CPU is the handler process's.
         """;
 
     private static async Task<Stage> MeasureAsync(int warmup, string name, int iterations, Func<int, Task> action)

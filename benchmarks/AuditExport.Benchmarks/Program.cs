@@ -2,7 +2,8 @@ using AuditExport.Benchmarks;
 using AuditExport.LocalHost;
 
 // scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu, --ingest, --export or --backlog for one part alone;
-// --breakdown: where one ingest invocation's CPU goes, stage by stage (benchmarks/results/ingest-breakdown.md).
+// --breakdown: where one ingest invocation's CPU goes, stage by stage (benchmarks/results/ingest-breakdown.md); with
+// --before-handler DLL LABEL (scripts/benchmark.sh --before REF) an earlier handler build is measured beside this one.
 if (args.Contains("--cpu"))
 {
     Suite.RunCpuOnly();
@@ -34,21 +35,10 @@ if (args.Contains("--breakdown"))
     await using var emulators = await Emulators.StartAsync(s3: false);
     var results = new AuditExport.Benchmarks.Results();
     await IngestBreakdown.RunAsync(emulators, results, iterations: 200);
-    // The handler process's full path under the runtime's GC and JIT settings, alternating, two rounds.
-    var variants = new (string Label, Dictionary<string, string> Environment)[]
-    {
-        ("as deployed (workstation GC, TieredPGO off)", []),
-        ("server GC", new() { ["DOTNET_gcServer"] = "1" }),
-        ("gen0 budget 64 MiB", new() { ["DOTNET_GCgen0size"] = "0x4000000" }),
-        ("TieredPGO on", new() { ["DOTNET_TieredPGO"] = "1" }),
-    };
-    for (var round = 0; round < 2; round++)
-    {
-        foreach (var (label, environment) in round == 0 ? variants : variants.Reverse())
-        {
-            await IngestBenchmark.RunAsync(emulators, new Workload(Suite.Full.Ingest), Suite.Full.WarmUp, 4, 500, 4, results, "Ingest runtime", environment, $"{label}, round {round + 1}");
-        }
-    }
+    // The handler process's full path: an earlier build beside this one (scripts/benchmark.sh --breakdown --before REF) and
+    // this one under the runtime's GC, JIT and thread-pool settings, alternating.
+    var before = Array.IndexOf(args, "--before-handler") is var at and >= 0 ? (args[at + 1], args[at + 2]) : ((string Path, string Label)?)null;
+    await IngestBreakdown.RuntimeAsync(emulators, results, before);
     await results.WriteAsync(Path.Combine(RepositoryLayout.Root, "benchmarks", "results"), "ingest-breakdown", IngestBreakdown.Reading);
     return 0;
 }

@@ -61,7 +61,8 @@ public sealed class HandlerProcess : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"The handler is not built at {path}; run 'dotnet build -c {configuration}' first.");
     }
 
-    public static async Task<HandlerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, bool echoOutput = false)
+    /// <param name="assemblyPath">Another build of the handler (a benchmark's "before"); this repository's build when null.</param>
+    public static async Task<HandlerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, bool echoOutput = false, string? assemblyPath = null)
     {
         var port = Emulators.FreePort();
         var info = new ProcessStartInfo("dotnet")
@@ -70,7 +71,7 @@ public sealed class HandlerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(HandlerAssemblyPath());
+        info.ArgumentList.Add(assemblyPath ?? HandlerAssemblyPath());
         info.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString();
         foreach (var (name, value) in settings)
         {

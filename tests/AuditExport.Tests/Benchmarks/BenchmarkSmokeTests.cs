@@ -50,5 +50,7 @@ public sealed class BenchmarkSmokeTests
         // Tiny runs are noisy; this checks the sums are computed from the rows, not that they meet the 10 % of a real run.
         Assert.InRange(rows["stages summed, but the ledger read ÷ in-process full path"].Values["ratio"], 0.1, 10);
         Assert.InRange(rows["ledger cache: full path with ÷ without"].Values["ratio"], 0.1, 10);
+        Assert.InRange(rows["compression: event bytes ÷ segment bytes (zlib level 2)"].Values["ratio"], 2, 50); // audit JSON compresses
+        Assert.True(rows["the pipeline alone (read, unwrap, split and validate, pack and compress): MiB/s per core"].Values["ratio"] > 0);
     }
 }
