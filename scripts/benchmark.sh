@@ -13,6 +13,7 @@ while [ $# -gt 0 ]; do
   if [ "$1" = "--before" ]; then
     ref=$(git rev-parse --short "$2")
     tree="${TMPDIR:-/tmp}/audit-export-before-$ref"
+    git worktree prune # a tree under /tmp that is gone (a reboot) stays registered and would refuse the add
     [ -d "$tree" ] || git worktree add --detach "$tree" "$ref" >/dev/null
     dotnet build "$tree/functions/AuditExport" -c Release --nologo -v quiet -clp:ErrorsOnly
     args+=(--before-handler "$tree/functions/AuditExport/bin/Release/net10.0/AuditExport.dll" "$ref")

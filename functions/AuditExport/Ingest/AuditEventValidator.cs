@@ -252,8 +252,8 @@ public sealed partial class AuditEventValidator(int maxEventBytes, TimeProvider 
 
     /// <summary>
     /// The definition of what is accepted: the pattern, then the BCL's parser. <see cref="Iso8601FastPath"/> answers the
-    /// common shapes without it (the pattern and the BCL's culture-aware parser took about 60 % of validation, profiled)
-    /// and defers everything it is not sure of to this; a test compares the two on every shape.
+    /// common shapes without it (the pattern and the BCL's culture-aware parser took about 70 % of validation, profiled)
+    /// and defers everything it is not sure of to this; Iso8601FastPathTests compares the two on 100,000 mutated timestamps.
     /// </summary>
     internal static bool TryParseIso8601General(string text, out DateTimeOffset value)
     {
