@@ -33,8 +33,8 @@ public class CpuPipelineBenchmarks
     {
         var workload = new Workload(500);
         RawBytes = workload.Bytes;
-        _invocation = JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(workload.Events, "0", 0, DateTimeOffset.UtcNow, dataType: "binary"));
-        _textInvocation = JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(workload.Events, "0", 0, DateTimeOffset.UtcNow, dataType: "string"));
+        _invocation = EventHubInvocation.Serialize(EventHubInvocation.Create(workload.Events, "0", 0, DateTimeOffset.UtcNow, dataType: "binary"));
+        _textInvocation = EventHubInvocation.Serialize(EventHubInvocation.Create(workload.Events, "0", 0, DateTimeOffset.UtcNow, dataType: "string"));
         InvocationBytes = _invocation.Length;
         TextInvocationBytes = _textInvocation.Length;
         _splitter = new ElementSplitter(new AuditEventValidator(1024 * 1024, TimeProvider.System));

@@ -34,7 +34,7 @@ public static class IngestBreakdown
         var options = ingest.Options;
         var workload = new Workload(500, seed: 5);
         var now = DateTimeOffset.UtcNow;
-        byte[] Invocation(int i) => JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(workload.Events, "0", (long)i * 500, now, dataType: "binary"));
+        byte[] Invocation(int i) => EventHubInvocation.Serialize(EventHubInvocation.Create(workload.Events, "0", (long)i * 500, now, dataType: "binary"));
         var invocation = Invocation(0);
 
         // Each stage's input, made once by the stage before it.
@@ -249,12 +249,12 @@ public static class IngestBreakdown
         context.Request.Body = new MemoryStream(invocation, writable: false);
         context.Request.ContentLength = invocation.Length;
         context.Request.ContentType = "application/json";
-        return await InvocationBody.ReadAsync(context.Request, memoryThreshold, CancellationToken.None);
+        return await InvocationBody.ReadAsync(context.Request, memoryThreshold, IngestAuditEventsFunction.BindingName, CancellationToken.None);
     }
 
     private static EventHubBatch Unwrap(InvocationBody body, IngestOptions options) =>
         EventHubInvocationReader.ReadParts(body.Data, body.Metadata, IngestAuditEventsFunction.BindingName, [], options.InvocationMemoryBytes,
-            options.InvocationMemoryBytes, IngestAuditEventsFunction.BodyEncoding).Single();
+            options.InvocationMemoryBytes, IngestAuditEventsFunction.BodyEncoding, body.EventsString).Single();
 
     private static List<AuditEvent> Split(ElementSplitter splitter, EventHubBatch batch)
     {

@@ -26,6 +26,6 @@ public sealed class Workload
     /// <summary>Each batch's invocation body, serialised before any clock starts: the host does this in its own process.</summary>
     public List<(string Partition, byte[] Body)> Invocations(int batchSize, int partitions, string prefix = "") =>
         Batches(batchSize, partitions, prefix)
-            .Select(b => (b.Partition, JsonSerializer.SerializeToUtf8Bytes(EventHubInvocation.Create(b.Events, b.Partition, b.FirstSequence, DateTimeOffset.UtcNow))))
+            .Select(b => (b.Partition, EventHubInvocation.Serialize(EventHubInvocation.Create(b.Events, b.Partition, b.FirstSequence, DateTimeOffset.UtcNow))))
             .ToList();
 }

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace AuditExport.LocalHost;
@@ -16,6 +18,16 @@ public static class EventHubInvocation
         var binding = JsonNode.Parse(File.ReadAllText(path))!["bindings"]!.AsArray().Single(b => (string?)b!["type"] == "eventHubTrigger")!;
         return (string?)binding["dataType"] ?? "string";
     });
+
+    /// <summary>
+    /// How the host writes an invocation body: with Json.NET (the custom handler's request is an ObjectContent with a
+    /// JsonMediaTypeFormatter), which escapes quotes as <c>\"</c> and leaves '+' and '/' alone, where System.Text.Json's
+    /// default encoder writes <c>\u0022</c> and <c>\u002B</c>. The handler reads either; its fast path is for the host's.
+    /// </summary>
+    public static readonly JsonSerializerOptions HostJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>An invocation body as the host would send it.</summary>
+    public static byte[] Serialize(JsonNode invocation) => JsonSerializer.SerializeToUtf8Bytes(invocation, HostJson);
 
     /// <summary>IngestAuditEvents' trigger dataType, as function.json declares it.</summary>
     public static string DataType => IngestDataType.Value;

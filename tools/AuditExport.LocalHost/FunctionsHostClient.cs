@@ -19,7 +19,7 @@ public sealed class FunctionsHostClient(Uri handlerBaseAddress) : IDisposable
     }
 
     public Task<Result> InvokeAsync(string functionName, JsonObject invocation, CancellationToken cancellationToken = default) =>
-        InvokeAsync(functionName, JsonSerializer.SerializeToUtf8Bytes(invocation), cancellationToken);
+        InvokeAsync(functionName, EventHubInvocation.Serialize(invocation), cancellationToken);
 
     /// <summary>Posts an invocation body already serialized (so a measurement times only the handler).</summary>
     public async Task<Result> InvokeAsync(string functionName, byte[] invocationJson, CancellationToken cancellationToken = default)

@@ -31,7 +31,6 @@ public static class ServeInstructions
             ["Data"] = EventHubInvocation.Create([oneEvent], null, null, DateTimeOffset.UtcNow)["Data"]!.DeepClone(),
             ["Metadata"] = new JsonObject(),
         };
-        var relaxed = new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         var handlerUrl = handler.AbsoluteUri.TrimEnd('/');
         yield return "";
         yield return $"Your own configurations: s3rver bucket '{own.Bucket}' (key S3RVER/S3RVER, path-style) at {own.S3Endpoint}, Azurite container '{own.Container}':";
@@ -43,7 +42,7 @@ public static class ServeInstructions
         yield return "  audit-export exportConfig list";
         yield return "";
         yield return "Send events and fire a timer as the Functions host does (straight to the handler; each event's bytes in base64):";
-        yield return $"  curl -s -X POST -H 'Content-Type: application/json' {handlerUrl}/IngestAuditEvents -d '{invocation.ToJsonString(relaxed)}'";
+        yield return $"  curl -s -X POST -H 'Content-Type: application/json' {handlerUrl}/IngestAuditEvents -d '{invocation.ToJsonString(EventHubInvocation.HostJson)}'";
         yield return $"  curl -s -X POST -H 'Content-Type: application/json' {handlerUrl}/ExportEvery2Hours -d '{{\"Data\":{{}},\"Metadata\":{{}}}}'";
         yield return "  (the export takes events ingested more than a few seconds ago: the local safety lag)";
     }

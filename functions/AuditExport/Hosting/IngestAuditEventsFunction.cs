@@ -31,7 +31,7 @@ public static class IngestAuditEventsFunction
         InvocationBody invocation;
         try
         {
-            invocation = await InvocationBody.ReadAsync(request, ingest.Options.InvocationMemoryBytes, cancellationToken);
+            invocation = await InvocationBody.ReadAsync(request, ingest.Options.InvocationMemoryBytes, BindingName, cancellationToken);
         }
         catch (JsonException e)
         {
@@ -57,7 +57,8 @@ public static class IngestAuditEventsFunction
             }
             IngestSummary? total = null;
             DateTimeOffset? firstEnqueued = null;
-            foreach (var part in EventHubInvocationReader.ReadParts(invocation.Data, invocation.Metadata, BindingName, logs, ingest.Options.InvocationMemoryBytes, ingest.Options.InvocationMemoryBytes, BodyEncoding))
+            foreach (var part in EventHubInvocationReader.ReadParts(invocation.Data, invocation.Metadata, BindingName, logs, ingest.Options.InvocationMemoryBytes, ingest.Options.InvocationMemoryBytes, BodyEncoding,
+                invocation.EventsString))
             {
                 var summary = await ingest.IngestAsync(part, cancellationToken);
                 total = total is null ? summary : total.Add(summary);

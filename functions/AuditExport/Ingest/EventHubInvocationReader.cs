@@ -27,10 +27,12 @@ public static class EventHubInvocationReader
     /// <summary>
     /// The invocation in parts of at most <paramref name="maxPartBytes"/> of encoded events each (always at least one
     /// part, and one event per part at least), so that a huge invocation is never copied out whole. Each part keeps
-    /// the elements' positions in the whole invocation.
+    /// the elements' positions in the whole invocation. <paramref name="eventsString"/> is the binding's raw string
+    /// token when it was cut out of <paramref name="data"/> (<see cref="BindingStringLocator"/>); it stands for the value
+    /// <paramref name="data"/> holds there.
     /// </summary>
     public static IEnumerable<EventHubBatch> ReadParts(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings, int maxPartBytes, int memoryThreshold,
-        EventBodyEncoding encoding = EventBodyEncoding.Text)
+        EventBodyEncoding encoding = EventBodyEncoding.Text, ReadOnlyMemory<byte> eventsString = default)
     {
         if (data.ValueKind != JsonValueKind.Object || !TryGetIgnoreCase(data, bindingName, out var events))
         {
@@ -39,13 +41,7 @@ public static class EventHubInvocationReader
             yield break;
         }
 
-        using var unwrapped = UnwrapEvents(events, memoryThreshold);
-        events = unwrapped?.Document.RootElement ?? events;
-        var items = events.ValueKind == JsonValueKind.Array
-            ? events.EnumerateArray().ToList()
-            // cardinality "one", or a host that passed the batch as one string that is not a JSON array.
-            : [events];
-
+        using var items = RawElements.Of(events, eventsString, encoding, memoryThreshold);
         var problems = new MetadataProblems(items.Count);
         var partitionId = ReadPartitionId(metadata, problems);
         var sequences = ReadArray(metadata, "SequenceNumberArray", items.Count, problems, ParseSequenceNumber);
@@ -63,13 +59,13 @@ public static class EventHubInvocationReader
             long bytes = 0;
             for (var i = first; i < items.Count; i++)
             {
-                var size = JsonMarshal.GetRawUtf8Value(items[i]).Length;
+                var size = items.Size(i);
                 if (elements.Count > 0 && bytes + size > maxPartBytes)
                 {
                     break;
                 }
                 bytes += size;
-                var element = ReadElement(i, items[i], encoding);
+                var element = items.Read(i);
                 var problem = problems.For(i);
                 elements.Add(problem is null
                     ? element with { SequenceNumber = sequences?[i], Offset = offsets?[i], EnqueuedTimeUtc = enqueued?[i] }
@@ -82,6 +78,82 @@ public static class EventHubInvocationReader
         while (first < items.Count);
     }
 
+    /// <summary>
+    /// The trigger's elements: the host's one-string batch of base64 bodies read where it stands (the fast path), or
+    /// JSON elements: of the value itself, or of a string holding a JSON array, unescaped and parsed.
+    /// </summary>
+    private abstract class RawElements : IDisposable
+    {
+        public abstract int Count { get; }
+
+        /// <summary>The element's size as the host encoded it (its JSON token).</summary>
+        public abstract int Size(int index);
+
+        public abstract DeliveredElement Read(int index);
+
+        public virtual void Dispose()
+        {
+        }
+
+        public static RawElements Of(JsonElement events, ReadOnlyMemory<byte> eventsString, EventBodyEncoding encoding, int memoryThreshold)
+        {
+            if (!eventsString.IsEmpty && encoding == EventBodyEncoding.Base64 && Base64BatchFastPath.TryRead(eventsString.Span, out var runs))
+            {
+                return new Base64Runs(eventsString, runs);
+            }
+            var nested = !eventsString.IsEmpty ? UnwrapEvents(eventsString.Span, memoryThreshold)
+                : events.ValueKind == JsonValueKind.String ? UnwrapEvents(JsonMarshal.GetRawUtf8Value(events), memoryThreshold)
+                : null;
+            var value = nested?.Document.RootElement ?? (eventsString.IsEmpty ? events : Reparse(eventsString));
+            return new Elements(value.ValueKind == JsonValueKind.Array
+                ? [.. value.EnumerateArray()]
+                // cardinality "one", or a host that passed the batch as one string that is not a JSON array.
+                : [value], encoding, nested);
+        }
+
+        /// <summary>A string cut out of the document that is not an array after all: the string as a JSON element.</summary>
+        private static JsonElement Reparse(ReadOnlyMemory<byte> token)
+        {
+            using var document = JsonDocument.Parse(token, AnyDepth);
+            return document.RootElement.Clone();
+        }
+    }
+
+    private sealed class Elements(List<JsonElement> items, EventBodyEncoding encoding, IDisposable? owner) : RawElements
+    {
+        public override int Count => items.Count;
+
+        public override int Size(int index) => JsonMarshal.GetRawUtf8Value(items[index]).Length;
+
+        public override DeliveredElement Read(int index) => ReadElement(index, items[index], encoding);
+
+        public override void Dispose() => owner?.Dispose();
+    }
+
+    /// <summary>Base64 runs in the one-string batch's raw token, which holds no escape inside a run.</summary>
+    private sealed class Base64Runs(ReadOnlyMemory<byte> token, List<Range> runs) : RawElements
+    {
+        public override int Count => runs.Count;
+
+        public override int Size(int index) => runs[index].GetOffsetAndLength(token.Length).Length + 2; // its quotes
+
+        public override DeliveredElement Read(int index)
+        {
+            var run = token.Span[runs[index]];
+            if (TryDecodeBase64Text(run, out var bytes))
+            {
+                return new DeliveredElement(index, bytes);
+            }
+            // As the general path keeps it: the element's token, quoted.
+            var quoted = new byte[run.Length + 2];
+            quoted[0] = quoted[^1] = (byte)'"';
+            run.CopyTo(quoted.AsSpan(1));
+            return new DeliveredElement(index, quoted, ReadError: NotBase64);
+        }
+    }
+
+    private static readonly Rejection NotBase64 = new(RejectionKind.Encoding, "the host passed an event that is not base64 (function.json says dataType binary)");
+
     private static DeliveredElement ReadElement(int index, JsonElement element, EventBodyEncoding encoding)
     {
         var raw = JsonMarshal.GetRawUtf8Value(element);
@@ -93,7 +165,7 @@ public static class EventHubInvocationReader
         {
             return TryDecodeBase64(raw, out var bytes)
                 ? new DeliveredElement(index, bytes)
-                : new DeliveredElement(index, raw.ToArray(), ReadError: new(RejectionKind.Encoding, "the host passed an event that is not base64 (function.json says dataType binary)"));
+                : new DeliveredElement(index, raw.ToArray(), ReadError: NotBase64);
         }
         return JsonStringUnescaper.TryUnescape(raw, out var body)
             ? new DeliveredElement(index, body)
@@ -114,6 +186,12 @@ public static class EventHubInvocationReader
             }
             text = unescaped.Span;
         }
+        return TryDecodeBase64Text(text, out bytes);
+    }
+
+    private static bool TryDecodeBase64Text(ReadOnlySpan<byte> text, out byte[] bytes)
+    {
+        bytes = [];
         if (text.Length % 4 != 0)
         {
             return false;
@@ -241,13 +319,8 @@ public static class EventHubInvocationReader
     /// The host passes a batch of strings as one string holding a JSON array. It is unescaped into spooled memory (it
     /// can be as large as the invocation) and parsed at any depth, so each event inside is judged on its own.
     /// </summary>
-    private static NestedJson? UnwrapEvents(JsonElement value, int memoryThreshold)
+    private static NestedJson? UnwrapEvents(ReadOnlySpan<byte> raw, int memoryThreshold)
     {
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            return null;
-        }
-        var raw = JsonMarshal.GetRawUtf8Value(value);
         var memory = SpooledMemory.Allocate(raw.Length, memoryThreshold);
         try
         {

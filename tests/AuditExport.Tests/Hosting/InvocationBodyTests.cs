@@ -26,7 +26,7 @@ public sealed class InvocationBodyTests
         var body = JsonSerializer.Serialize(new { data = new { events }, METADATA = new { PartitionContext = new { PartitionId = "3" } } });
         Assert.True(body.Length > 256 * 1024);
 
-        using var invocation = await InvocationBody.ReadAsync(Request(body, withLength), 64 * 1024 * 1024, default);
+        using var invocation = await InvocationBody.ReadAsync(Request(body, withLength), 64 * 1024 * 1024, "events", default);
 
         Assert.Equal(2_000, invocation.Data.GetProperty("events").GetArrayLength());
         Assert.Equal("e1999", JsonDocument.Parse(invocation.Data.GetProperty("events")[1999].GetString()!).RootElement.GetProperty("id").GetString());
@@ -36,9 +36,9 @@ public sealed class InvocationBodyTests
     [Fact]
     public async Task A_body_that_is_not_JSON_is_a_JsonException_and_missing_parts_are_undefined()
     {
-        await Assert.ThrowsAnyAsync<JsonException>(() => InvocationBody.ReadAsync(Request("{\"Data\": {", withLength: true), 64 * 1024 * 1024, default));
+        await Assert.ThrowsAnyAsync<JsonException>(() => InvocationBody.ReadAsync(Request("{\"Data\": {", withLength: true), 64 * 1024 * 1024, "events", default));
 
-        using var empty = await InvocationBody.ReadAsync(Request("[1]", withLength: true), 64 * 1024 * 1024, default);
+        using var empty = await InvocationBody.ReadAsync(Request("[1]", withLength: true), 64 * 1024 * 1024, "events", default);
         Assert.Equal(JsonValueKind.Undefined, empty.Data.ValueKind);
         Assert.Equal(JsonValueKind.Undefined, empty.Metadata.ValueKind);
     }

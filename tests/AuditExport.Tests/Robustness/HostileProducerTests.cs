@@ -91,7 +91,7 @@ public sealed class HostileProducerTests(EmulatorsFixture azurite, ITestOutputHe
         var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
         context.Request.Body = new MemoryStream(body);
 
-        using var invocation = await InvocationBody.ReadAsync(context.Request, 64 * 1024, default);
+        using var invocation = await InvocationBody.ReadAsync(context.Request, 64 * 1024, "events", default);
 
         Assert.True(invocation.IsSpooled);
         Assert.Equal(body.Length, invocation.Length);
@@ -138,7 +138,7 @@ public sealed class HostileProducerTests(EmulatorsFixture azurite, ITestOutputHe
         Assert.Equal("binary", EventHubInvocation.DataType);
         var hostJson = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryLayout.Root, "host.json")))!;
         var maxEventBatchSize = hostJson["extensions"]!["eventHubs"]!["maxEventBatchSize"]!.GetValue<int>();
-        long HostForm(byte[] message) => EventHubInvocation.Create([message], null, null, Now)["Data"]!["events"]!.ToJsonString().Length;
+        long HostForm(byte[] message) => EventHubInvocation.Create([message], null, null, Now)["Data"]!["events"]!.ToJsonString(EventHubInvocation.HostJson).Length;
         var worst = Enumerable.Range(0, 3000).Select(i => (byte)(i % 32)).ToArray(); // control bytes: the worst case as text
         var expansion = (HostForm(worst) - HostForm([])) / 3000.0;
         Assert.Equal(4 / 3.0, expansion, 3);
