@@ -3,7 +3,8 @@
 # Takes several minutes (1M events are ingested and exported, then a 5M-event backlog). --smoke runs tiny sizes;
 # --cpu, --ingest, --export or --backlog run one part alone; --breakdown writes benchmarks/results/ingest-breakdown.md
 # (one ingest invocation's CPU per stage, and the handler under GC, JIT and thread-pool settings);
-# --breakdown --before REF also measures the handler built from commit REF, in the same run (a git worktree under /tmp).
+# --breakdown --before REF also measures the handler built from commit REF, in the same run (a git worktree under /tmp);
+# --runtime-rounds N runs each handler variant N times (3 by default; this machine's rounds vary by about ±10 %).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-emulators.sh

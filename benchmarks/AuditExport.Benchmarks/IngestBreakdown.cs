@@ -143,7 +143,7 @@ public static class IngestBreakdown
 
     /// <summary>
     /// The ingest benchmark's full path (100,000 events, 4 partitions) in a handler process per variant, the variants in
-    /// turn, forward then backward, three rounds; then each variant's medians. <paramref name="before"/> is another build
+    /// turn, forward then backward, <paramref name="rounds"/> rounds; then each variant's medians. <paramref name="before"/> is another build
     /// of the handler (its AuditExport.dll and a label), measured as deployed.
     /// </summary>
     public static async Task RuntimeAsync(Emulators emulators, Results results, (string Path, string Label)? before, int rounds = 3)
@@ -190,7 +190,7 @@ public static class IngestBreakdown
     }
 
     private const string AsDeployed = "as deployed (server GC, the Web SDK's default; TieredPGO off)";
-    private const string ReadBody = "read the invocation body (HttpRequest body to a JSON document)";
+    private const string ReadBody = "read the invocation body (HttpRequest body to a JSON document, the one-string batch cut out)";
     private const string Transaction = "build the transaction (entities, base64 properties)";
     private const string Send = "the SDK's serialization and the HTTP send (one batch transaction)";
     private const string LedgerRead = "read the ledger (one point query; a partition's first batch only, since the ledger cache)";
@@ -215,7 +215,8 @@ public static class IngestBreakdown
           cores, server GC): "Ingest runtime" (the handler process, per 1,000 events) minus the in-process full path per 1,000.
         "Ingest runtime" runs the ingest benchmark's full path (100,000 events, 4 partitions, after a 50,000-event warm-up)
         in a handler process per variant: an earlier build of the handler ("before", as deployed) and this build as deployed
-        and under other GC, JIT and thread-pool settings; the variants in turn, three rounds; CPU is the handler process's.
+        and under other GC, JIT and thread-pool settings; the variants in turn, three rounds (`--runtime-rounds N` for more); CPU
+        is the handler process's.
         """;
 
     private static async Task<Stage> MeasureAsync(int warmup, string name, int iterations, Func<int, Task> action)
