@@ -28,6 +28,12 @@ public static class IngestBreakdown
         var settings = Handlers.Settings(emulators.StorageConnectionString, run);
         settings[HandlerApp.PortVariable] = "0";
         await using var app = HandlerApp.Build(settings.Select(s => $"--{s.Key}={s.Value}").ToArray());
+        // The HTTP part alone: the same request to an endpoint that only reads the body and answers, as the trigger's does.
+        app.MapPost(BodyOnlyPath, async (HttpRequest request) =>
+        {
+            using var body = await InvocationBody.ReadAsync(request, int.MaxValue, IngestAuditEventsFunction.BindingName, request.HttpContext.RequestAborted);
+            return Microsoft.AspNetCore.Http.Results.Json(new InvocationResponse { Logs = [] }, HandlerJson.Options);
+        });
         await app.StartAsync();
         var ingest = app.Services.GetRequiredService<IngestService>();
         var table = app.Services.GetRequiredService<AuditTable>();
@@ -55,6 +61,12 @@ public static class IngestBreakdown
 
         var perRound = iterations + warmup;
         var invocations = Enumerable.Range(0, rounds * perRound).Select(i => Invocation(i + 1)).ToList();
+        // Through Kestrel in this process: partition 1 one at a time, partitions 4 to 7 four at once (as the ingest benchmark's
+        // four partitions arrive), each partition's sequence numbers counting on.
+        byte[] OnPartition(string partition, int i) => EventHubInvocation.Serialize(EventHubInvocation.Create(workload.Events, partition, (long)i * 500, now, dataType: "binary"));
+        var overHttp = Enumerable.Range(0, rounds * perRound).Select(i => OnPartition("1", i)).ToList();
+        var fourAtOnce = Enumerable.Range(0, rounds * perRound).Select(i => OnPartition((4 + i % 4).ToString(), i / 4)).ToList();
+        using var kestrel = new FunctionsHostClient(new Uri(app.Urls.First()));
         var uncachedInvocations = Enumerable.Range(0, rounds * perRound).Select(i => Invocation(i + 1 + rounds * perRound)).ToList();
         // Every row measured once per round, the rows in turn, and the median of the rounds after the first reported. In
         // the first, code measured early still runs partly unoptimised (tiered JIT promotes methods after 30 calls and a
@@ -92,6 +104,21 @@ public static class IngestBreakdown
                     using var read = await ReadBodyAsync(invocations[offset + i], options.InvocationMemoryBytes);
                     await ingest.IngestAsync(Unwrap(read, options), CancellationToken.None);
                 }),
+                // The same invocation through Kestrel, routing and the answer; the client's send of the body counts too.
+                await MeasureAsync(warmup, OverHttp, iterations, async i => Succeeded(await kestrel.InvokeAsync(IngestAuditEventsFunction.Name, overHttp[offset + i]))),
+                await MeasureAsync(warmup, BodyOnly, iterations, async i => Succeeded(await kestrel.InvokeAsync(BodyOnlyPath.TrimStart('/'), overHttp[offset + i]))),
+                // Four at once on this machine's two cores, as the handler process meets them.
+                await MeasureAsync(warmup, FourAtOnce, iterations, async i =>
+                {
+                    if (i % 4 == 0)
+                    {
+                        var group = Enumerable.Range(offset + i, 4).Where(n => n < overHttp.Count).Select(n => kestrel.InvokeAsync(IngestAuditEventsFunction.Name, fourAtOnce[n]));
+                        foreach (var answer in await Task.WhenAll(group))
+                        {
+                            Succeeded(answer);
+                        }
+                    }
+                }),
                 // Before the ledger cache, in the same run: a new IngestService per invocation has no ledger copy and reads it.
                 await MeasureAsync(warmup, Uncached, iterations, async i =>
                 {
@@ -110,7 +137,7 @@ public static class IngestBreakdown
 
         var medians = measuredRounds.Select(r => new Stage(r.Key, Median(r.Value.Select(s => s.CpuMs)), Median(r.Value.Select(s => s.AllocatedKiB).Where(a => !double.IsNaN(a))))).ToList();
         Stage Row(string name) => medians.Single(s => s.Name == name);
-        var stages = medians.Where(s => s.Name is not (Chained or Full or Uncached)).ToList();
+        var stages = medians.Where(s => s.Name is not (Chained or Full or Uncached or OverHttp or BodyOnly or FourAtOnce)).ToList();
         var (chained, full, uncached) = (Row(Chained), Row(Full), Row(Uncached));
         // The handler reads the ledger only for a partition's first batch now: the stages it runs are all but that one.
         var sum = stages.Sum(s => s.CpuMs);
@@ -132,6 +159,10 @@ public static class IngestBreakdown
         results.Add(new Measurement("Ingest breakdown", "all stages summed ÷ in-process full path with no ledger copy", new() { ["ratio"] = sum / uncached.CpuMs }));
         results.Add(new Measurement("Ingest breakdown", "stages one after another ÷ in-process full path", new() { ["ratio"] = chained.CpuMs / full.CpuMs }));
         results.Add(new Measurement("Ingest breakdown", "ledger cache: full path with ÷ without", new() { ["ratio"] = full.CpuMs / uncached.CpuMs }));
+        results.Add(new Measurement("Ingest breakdown", "through Kestrel one at a time ÷ in-process full path", new() { ["ratio"] = Row(OverHttp).CpuMs / full.CpuMs }));
+        results.Add(new Measurement("Ingest breakdown", "through Kestrel one at a time minus in-process full path, ÷ the body read and answered only",
+            new() { ["ratio"] = (Row(OverHttp).CpuMs - full.CpuMs) / Row(BodyOnly).CpuMs }));
+        results.Add(new Measurement("Ingest breakdown", "through Kestrel four at once ÷ one at a time", new() { ["ratio"] = Row(FourAtOnce).CpuMs / Row(OverHttp).CpuMs }));
         // The pipeline alone (the issue's "98 MiB/s per core"): the invocation read, unwrapped, split, validated, packed, compressed.
         var pipelineMs = stages.Where(s => s.Name is not (LedgerRead or Transaction or Send)).Sum(s => s.CpuMs);
         results.Add(new Measurement("Ingest breakdown", "the pipeline alone (read, unwrap, split and validate, pack and compress): MiB/s per core",
@@ -197,6 +228,18 @@ public static class IngestBreakdown
     private const string Chained = "the stages one after another";
     private const string Full = "in-process full path: body to stored, through IngestService";
     private const string Uncached = "in-process full path, no ledger copy (as before the ledger cache)";
+    private const string OverHttp = "through Kestrel in this process, one at a time (the client's send included)";
+    private const string BodyOnly = "through Kestrel in this process, the body read and answered only (no ingest)";
+    private const string BodyOnlyPath = "/breakdown-body-only";
+    private const string FourAtOnce = "through Kestrel in this process, four at once (four partitions)";
+
+    private static void Succeeded(FunctionsHostClient.Result answer)
+    {
+        if (!answer.Succeeded)
+        {
+            throw new InvalidOperationException($"The invocation failed ({answer.Status}): {string.Join(" ", answer.Logs)}");
+        }
+    }
 
     private static double Median(IEnumerable<double> values)
     {
@@ -211,8 +254,11 @@ public static class IngestBreakdown
         What the stages do not show is the difference of two rows:
         - interaction between stages (caches, GC, the SDK's pools): "the stages one after another" minus the stages summed;
         - IngestService's own bookkeeping (ledger, duplicates, tally, logs): "in-process full path" minus "one after another";
-        - the handler process around it (Kestrel, routing, the invocation's answer, logging, four invocations at once on two
-          cores, server GC): "Ingest runtime" (the handler process, per 1,000 events) minus the in-process full path per 1,000.
+        - Kestrel, routing, the invocation's answer and logging: "through Kestrel in this process, one at a time" (the
+          client's send of the body included) minus the in-process full path; four invocations at once on two cores: "four
+          at once" minus "one at a time";
+        - the handler process around it (its own process, server GC): "Ingest runtime" (the handler process, per 1,000
+          events) minus "four at once" per 1,000.
         "Ingest runtime" runs the ingest benchmark's full path (100,000 events, 4 partitions, after a 50,000-event warm-up)
         in a handler process per variant: an earlier build of the handler ("before", as deployed) and this build as deployed
         and under other GC, JIT and thread-pool settings; the variants in turn, three rounds (`--runtime-rounds N` for more); CPU

@@ -4,7 +4,7 @@ using AuditExport.LocalHost;
 // scripts/benchmark.sh: every benchmark on this machine; --smoke for a quick check that they still run; --cpu, --ingest, --export or --backlog for one part alone;
 // --breakdown: where one ingest invocation's CPU goes, stage by stage (benchmarks/results/ingest-breakdown.md); with
 // --before-handler DLL LABEL (scripts/benchmark.sh --before REF) an earlier handler build is measured beside this one;
-// --runtime-rounds N measures the handler process variants N times each (3 by default).
+// --runtime-rounds N measures the handler process variants N times each (3 by default; 0: the in-process stages only).
 if (args.Contains("--cpu"))
 {
     Suite.RunCpuOnly();
@@ -40,7 +40,10 @@ if (args.Contains("--breakdown"))
     // this one under the runtime's GC, JIT and thread-pool settings, alternating.
     var before = Array.IndexOf(args, "--before-handler") is var at and >= 0 ? (args[at + 1], args[at + 2]) : ((string Path, string Label)?)null;
     var rounds = Array.IndexOf(args, "--runtime-rounds") is var r and >= 0 ? int.Parse(args[r + 1], System.Globalization.CultureInfo.InvariantCulture) : 3;
-    await IngestBreakdown.RuntimeAsync(emulators, results, before, rounds);
+    if (rounds > 0)
+    {
+        await IngestBreakdown.RuntimeAsync(emulators, results, before, rounds);
+    }
     await results.WriteAsync(Path.Combine(RepositoryLayout.Root, "benchmarks", "results"), "ingest-breakdown", IngestBreakdown.Reading);
     return 0;
 }
