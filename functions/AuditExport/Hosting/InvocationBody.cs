@@ -9,8 +9,8 @@ namespace AuditExport.Hosting;
 /// binding parsed it twice from a segmented pipe and copied it, which cost more CPU than validating the events.
 /// When <c>Data.{binding}</c> is one string (a batch of binary events), it is cut out before parsing: the document is
 /// parsed from the rest of the body with an empty string in its place, and the string's raw token is
-/// <see cref="EventsString"/> (see <see cref="BindingStringLocator"/>; the JSON reader alone took as long as the rest
-/// of reading the invocation). A body above the memory threshold is spooled to a temporary file
+/// <see cref="EventsString"/> (see <see cref="BindingStringLocator"/>: a JSON reader checks a string with escapes byte
+/// by byte, 0.44 ms of a 732 KB invocation where a vectorised scan takes 0.04). A body above the memory threshold is spooled to a temporary file
 /// (<see cref="SpooledMemory"/>). Dispose frees the bytes, so nothing taken from <see cref="Data"/> or
 /// <see cref="EventsString"/> may outlive it.
 /// </summary>
