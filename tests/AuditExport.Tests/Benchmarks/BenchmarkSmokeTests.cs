@@ -54,6 +54,9 @@ public sealed class BenchmarkSmokeTests
         Assert.InRange(rows["ledger cache: full path with ÷ without"].Values["ratio"], 0.1, 10);
         Assert.InRange(rows["through Kestrel one at a time ÷ in-process full path"].Values["ratio"], 0.1, 10);
         Assert.InRange(rows["read and unwrap: now ÷ the whole body parsed (as before the cut)"].Values["ratio"], 0.01, 10);
+        var alternating = results.Measurements.Where(m => m.Area == "Read paths, alternating per invocation").ToList();
+        Assert.Equal(3, alternating.Count);
+        Assert.All(alternating, m => Assert.True(m.Values["wall ms median"] > 0, m.Name));
         Assert.InRange(rows["compression: event bytes ÷ segment bytes (zlib level 2)"].Values["ratio"], 2, 50); // audit JSON compresses
         Assert.True(rows["the pipeline alone (read, unwrap, split and validate, pack and compress): MiB/s per core"].Values["ratio"] > 0);
     }
