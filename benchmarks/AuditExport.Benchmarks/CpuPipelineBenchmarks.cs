@@ -23,6 +23,7 @@ public class CpuPipelineBenchmarks
     private Segment _segment = null!;
     private ElementSplitter _splitter = null!;
     private SegmentPacker _packer = null!;
+    private readonly IngestOptions _options = new();
 
     public static long RawBytes { get; private set; }
     public static long InvocationBytes { get; private set; }
@@ -38,7 +39,7 @@ public class CpuPipelineBenchmarks
         InvocationBytes = _invocation.Length;
         TextInvocationBytes = _textInvocation.Length;
         _splitter = new ElementSplitter(new AuditEventValidator(1024 * 1024, TimeProvider.System));
-        _packer = new SegmentPacker(new IngestOptions().SegmentTargetBytes);
+        _packer = new SegmentPacker(_options.SegmentTargetBytes);
         _segment = Ingest().Single();
     }
 
@@ -50,8 +51,9 @@ public class CpuPipelineBenchmarks
 
     private List<Segment> Ingest(byte[] invocation, EventBodyEncoding encoding)
     {
-        using var document = JsonDocument.Parse(invocation);
-        var batch = EventHubInvocationReader.Read(document.RootElement.GetProperty("Data"), document.RootElement.GetProperty("Metadata"), "events", [], encoding);
+        // As the trigger reads it: the one-string batch cut out of the body (Ingest), or the whole body parsed (IngestAsText).
+        using var body = IngestBreakdown.ReadBodyAsync(invocation, _options.InvocationMemoryBytes).GetAwaiter().GetResult(); // a MemoryStream: synchronous
+        var batch = IngestBreakdown.Unwrap(body, _options, encoding);
         var accepted = new List<AuditEvent>(batch.Elements.Count);
         var rejected = new List<RejectedInput>();
         foreach (var element in batch.Elements)

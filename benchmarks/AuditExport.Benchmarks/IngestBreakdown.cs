@@ -301,7 +301,8 @@ public static class IngestBreakdown
         return stage;
     }
 
-    private static async Task<InvocationBody> ReadBodyAsync(byte[] invocation, int memoryThreshold)
+    /// <summary>An invocation body read as the trigger reads it (<see cref="IngestAuditEventsFunction"/>), from bytes.</summary>
+    internal static async Task<InvocationBody> ReadBodyAsync(byte[] invocation, int memoryThreshold)
     {
         var context = new DefaultHttpContext();
         context.Request.Body = new MemoryStream(invocation, writable: false);
@@ -356,9 +357,10 @@ public static class IngestBreakdown
             options.InvocationMemoryBytes, IngestAuditEventsFunction.BodyEncoding).Single();
     }
 
-    private static EventHubBatch Unwrap(InvocationBody body, IngestOptions options) =>
+    /// <summary>The invocation's events as the trigger unwraps them, in one part.</summary>
+    internal static EventHubBatch Unwrap(InvocationBody body, IngestOptions options, EventBodyEncoding encoding = IngestAuditEventsFunction.BodyEncoding) =>
         EventHubInvocationReader.ReadParts(body.Data, body.Metadata, IngestAuditEventsFunction.BindingName, [], options.InvocationMemoryBytes,
-            options.InvocationMemoryBytes, IngestAuditEventsFunction.BodyEncoding, body.EventsString).Single();
+            options.InvocationMemoryBytes, encoding, body.EventsString).Single();
 
     private static List<AuditEvent> Split(ElementSplitter splitter, EventHubBatch batch)
     {

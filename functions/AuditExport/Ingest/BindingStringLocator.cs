@@ -10,7 +10,7 @@ namespace AuditExport.Ingest;
 /// </summary>
 public static class BindingStringLocator
 {
-    private static readonly JsonReaderOptions AnyDepth = new() { MaxDepth = int.MaxValue };
+    private static readonly JsonReaderOptions AnyDepth = new() { MaxDepth = EventHubInvocationReader.AnyDepth.MaxDepth };
 
     /// <summary>The positions of the string's opening and closing quotes in <paramref name="json"/>.</summary>
     public static bool TryLocate(ReadOnlySpan<byte> json, string bindingName, out int openingQuote, out int closingQuote)

@@ -19,11 +19,6 @@ public static partial class EventHubInvocationReader
     /// </summary>
     public static readonly JsonDocumentOptions AnyDepth = new() { MaxDepth = int.MaxValue };
 
-    /// <summary>The whole invocation as one batch (tests and small invocations).</summary>
-    public static EventHubBatch Read(JsonElement data, JsonElement metadata, string bindingName, List<string> warnings,
-        EventBodyEncoding encoding = EventBodyEncoding.Text) =>
-        ReadParts(data, metadata, bindingName, warnings, int.MaxValue, int.MaxValue, encoding).Single();
-
     /// <summary>
     /// The invocation in parts of at most <paramref name="maxPartBytes"/> of encoded events each (always at least one
     /// part, and one event per part at least), so that a huge invocation is never copied out whole. Each part keeps
